@@ -1,0 +1,114 @@
+#include "model_wrap.h"
+#include "tensor_wrap.h"
+#include "worker.h"
+
+namespace fass_js {
+
+Napi::FunctionReference* ModelWrap::constructor = nullptr;
+
+namespace {
+
+int threads_arg(const Napi::CallbackInfo& info, size_t i) {
+  return info.Length() > i && info[i].IsNumber() ? info[i].As<Napi::Number>().Int32Value() : 0;
+}
+
+class LoadWorker : public PromiseWorker {
+ public:
+  LoadWorker(Napi::Env env, std::string path, std::string device, int threads)
+      : PromiseWorker(env, threads), path_(std::move(path)), device_(std::move(device)) {}
+
+ protected:
+  void Run() override { model_ = std::make_shared<fass::ScriptModel>(path_, device_); }
+  Napi::Value Result(Napi::Env env) override {
+    auto ext = Napi::External<std::shared_ptr<fass::ScriptModel>>::New(env, &model_);
+    return ModelWrap::constructor->New({ext});
+  }
+
+ private:
+  std::string path_, device_;
+  std::shared_ptr<fass::ScriptModel> model_;
+};
+
+class PredictWorker : public PromiseWorker {
+ public:
+  PredictWorker(Napi::Env env, std::shared_ptr<fass::ScriptModel> model, torch::Tensor x, int threads)
+      : PromiseWorker(env, threads), model_(std::move(model)), x_(std::move(x)) {}
+
+ protected:
+  void Run() override { logits_ = model_->predict(x_); }
+  Napi::Value Result(Napi::Env env) override { return TensorWrap::New(env, logits_); }
+
+ private:
+  std::shared_ptr<fass::ScriptModel> model_;
+  torch::Tensor x_, logits_;
+};
+
+Napi::Value LoadScriptModel(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  if (info.Length() < 2 || !info[0].IsString() || !info[1].IsString())
+    throw Napi::TypeError::New(env, "loadScriptModel(path, device, threads?)");
+  auto* w = new LoadWorker(env, info[0].As<Napi::String>(), info[1].As<Napi::String>(), threads_arg(info, 2));
+  w->Queue();
+  return w->Promise();
+}
+
+}  // namespace
+
+void ModelWrap::Init(Napi::Env env, Napi::Object exports) {
+  auto cls = DefineClass(env, "ScriptModel",
+                         {InstanceMethod<&ModelWrap::Predict>("predict"),
+                          InstanceMethod<&ModelWrap::Submodules>("submodules"),
+                          InstanceMethod<&ModelWrap::SetNormalisation>("setNormalisation"),
+                          InstanceAccessor<&ModelWrap::Card>("card"), InstanceAccessor<&ModelWrap::Device>("device"),
+                          InstanceAccessor<&ModelWrap::FirstConvInChannels>("firstConvInChannels")});
+  constructor = new Napi::FunctionReference(Napi::Persistent(cls));
+  exports.Set("ScriptModel", cls);
+  exports.Set("loadScriptModel", Napi::Function::New(env, LoadScriptModel));
+}
+
+ModelWrap::ModelWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ModelWrap>(info) {
+  if (info.Length() != 1 || !info[0].IsExternal())
+    throw Napi::TypeError::New(info.Env(), "ScriptModel is made by loadScriptModel(path, device)");
+  model = *info[0].As<Napi::External<std::shared_ptr<fass::ScriptModel>>>().Data();
+}
+
+Napi::Value ModelWrap::Predict(const Napi::CallbackInfo& info) {
+  auto& x = TensorWrap::FromValue(info[0], "predict(x)");
+  auto* w = new PredictWorker(info.Env(), model, x, threads_arg(info, 1));
+  w->Queue();
+  return w->Promise();
+}
+
+Napi::Value ModelWrap::Submodules(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  const auto names = model->submodules();
+  auto arr = Napi::Array::New(env, names.size());
+  for (size_t i = 0; i < names.size(); ++i) arr.Set(static_cast<uint32_t>(i), names[i]);
+  return arr;
+}
+
+Napi::Value ModelWrap::Card(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), model->card()); }
+
+Napi::Value ModelWrap::Device(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), model->device().str());
+}
+
+Napi::Value ModelWrap::FirstConvInChannels(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(model->first_conv_in_channels()));
+}
+
+void ModelWrap::SetNormalisation(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  auto read = [&](size_t i) {
+    std::vector<float> v;
+    if (info.Length() <= i || !info[i].IsArray()) return v;
+    auto a = info[i].As<Napi::Array>();
+    for (uint32_t k = 0; k < a.Length(); ++k) v.push_back(a.Get(k).As<Napi::Number>().FloatValue());
+    return v;
+  };
+  auto mean = read(0), std = read(1);
+  if (mean.size() != std.size()) throw Napi::RangeError::New(env, "setNormalisation: mean and std differ in length");
+  guard(env, [&] { model->set_normalisation(mean, std); });
+}
+
+}  // namespace fass_js

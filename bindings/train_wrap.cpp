@@ -1,0 +1,116 @@
+// trainReferenceCnn(options, onProgress): builds the reference CNN, trains it in a worker thread,
+// reports progress (throttled by N-API to the JS thread's pace) and saves TorchScript.
+#include <napi.h>
+#include "reference_cnn.h"
+#include "tensor_wrap.h"
+#include "train.h"
+#include "worker.h"
+
+namespace fass_js {
+
+namespace {
+
+struct Progress {
+  int64_t step, total;
+  double loss;
+};
+
+class TrainWorker : public Napi::AsyncProgressWorker<Progress> {
+ public:
+  TrainWorker(Napi::Env env, Napi::Function on_progress)
+      : Napi::AsyncProgressWorker<Progress>(env), deferred_(Napi::Promise::Deferred::New(env)) {
+    if (!on_progress.IsEmpty()) callback_ = Napi::Persistent(on_progress);
+  }
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+  torch::Tensor images, labels;
+  fass::TrainConfig cfg;
+  fass::CnnShape shape;
+  std::string out, card;
+  int threads = 0;
+
+ protected:
+  void Execute(const ExecutionProgress& progress) override {
+    try {
+      fass::use_threads(threads);
+      auto model = fass::build_reference_cnn(shape, cfg.seed);
+      stats_ = fass::train_classifier(model, images, labels, cfg, [&](int64_t s, int64_t t, double l) {
+        Progress p{s, t, l};
+        progress.Send(&p, 1);
+      });
+      fass::save_module(model, out, card);
+    } catch (const fass::UserError& e) {
+      code_ = "E_FASS_USER";
+      SetError(e.what());
+    } catch (const c10::Error& e) {
+      SetError(e.what_without_backtrace());
+    } catch (const std::exception& e) {
+      SetError(e.what());
+    }
+  }
+  void OnProgress(const Progress* p, size_t count) override {
+    if (callback_.IsEmpty() || count == 0) return;
+    Napi::HandleScope scope(Env());
+    auto env = Env();
+    callback_.Call({Napi::Number::New(env, p[count - 1].step), Napi::Number::New(env, p[count - 1].total),
+                    Napi::Number::New(env, p[count - 1].loss)});
+  }
+  void OnOK() override {
+    Napi::HandleScope scope(Env());
+    auto r = Napi::Object::New(Env());
+    r.Set("steps", Napi::Number::New(Env(), stats_.steps));
+    r.Set("epochs", Napi::Number::New(Env(), stats_.epochs_seen));
+    r.Set("finalLoss", Napi::Number::New(Env(), stats_.final_loss));
+    deferred_.Resolve(r);
+  }
+  void OnError(const Napi::Error& e) override {
+    Napi::HandleScope scope(Env());
+    deferred_.Reject(make_error(Env(), e.Message(), code_).Value());
+  }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  Napi::FunctionReference callback_;
+  fass::TrainStats stats_;
+  const char* code_ = "E_FASS_INTERNAL";
+};
+
+int64_t num(const Napi::Object& o, const char* key, int64_t fallback) {
+  const auto v = o.Get(key);
+  return v.IsNumber() ? v.As<Napi::Number>().Int64Value() : fallback;
+}
+
+Napi::Value TrainReferenceCnn(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  if (info.Length() < 1 || !info[0].IsObject()) throw Napi::TypeError::New(env, "trainReferenceCnn(options, onProgress?)");
+  auto o = info[0].As<Napi::Object>();
+  auto cb = info.Length() > 1 && info[1].IsFunction() ? info[1].As<Napi::Function>() : Napi::Function();
+  auto* w = new TrainWorker(env, cb);
+  w->images = TensorWrap::FromValue(o.Get("images"), "options.images");
+  w->labels = TensorWrap::FromValue(o.Get("labels"), "options.labels");
+  w->cfg.steps = num(o, "steps", w->cfg.steps);
+  w->cfg.batch_size = num(o, "batchSize", w->cfg.batch_size);
+  if (o.Get("lr").IsNumber()) w->cfg.lr = o.Get("lr").As<Napi::Number>().DoubleValue();
+  w->cfg.seed = static_cast<uint64_t>(num(o, "seed", 0));
+  w->cfg.device = o.Get("device").IsString() ? o.Get("device").As<Napi::String>().Utf8Value() : "cpu";
+  w->shape.channels = w->images.size(1);
+  w->shape.height = w->images.size(2);
+  w->shape.width = w->images.size(3);
+  w->shape.classes = num(o, "classes", 10);
+  w->shape.width1 = num(o, "width1", w->shape.width1);
+  w->shape.width2 = num(o, "width2", w->shape.width2);
+  w->shape.hidden = num(o, "hidden", w->shape.hidden);
+  w->out = o.Get("out").As<Napi::String>().Utf8Value();
+  w->card = o.Get("card").IsString() ? o.Get("card").As<Napi::String>().Utf8Value() : "{}";
+  w->threads = static_cast<int>(num(o, "threads", 0));
+  w->Queue();
+  return w->Promise();
+}
+
+}  // namespace
+
+void InitTrain(Napi::Env env, Napi::Object exports) {
+  exports.Set("trainReferenceCnn", Napi::Function::New(env, TrainReferenceCnn));
+}
+
+}  // namespace fass_js

@@ -1,0 +1,116 @@
+#include "script_model.h"
+#include "device.h"
+#include "errors.h"
+
+#include <torch/csrc/jit/serialization/import.h>
+#include <fstream>
+#include <sys/stat.h>
+
+namespace fass {
+
+namespace {
+
+bool file_exists(const std::string& p) {
+  struct stat st {};
+  return ::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+std::string first_line(const std::string& s) {
+  const auto nl = s.find('\n');
+  return nl == std::string::npos ? s : s.substr(0, nl);
+}
+
+// The interpreter's message is a TorchScript traceback; its last line holds the cause.
+std::string last_line(const std::string& s) {
+  auto end = s.find_last_not_of("\n ");
+  if (end == std::string::npos) return s;
+  auto start = s.rfind('\n', end);
+  return s.substr(start == std::string::npos ? 0 : start + 1, end + 1 - (start == std::string::npos ? 0 : start + 1));
+}
+
+std::vector<int64_t> dims(const torch::Tensor& t) { return t.sizes().vec(); }
+
+}  // namespace
+
+ScriptModel::ScriptModel(const std::string& path, const std::string& device)
+    : path_(path), device_(parse_device(device)) {
+  if (!file_exists(path)) throw UserError(path + ": model file not found");
+  torch::jit::ExtraFilesMap extra{{"fass.json", ""}};
+  try {
+    module_ = torch::jit::load(path, device_, extra);
+  } catch (const c10::Error& e) {
+    throw UserError(path + ": not a loadable TorchScript model (" + first_line(e.what_without_backtrace()) +
+                    "). fass reads files written by torch.jit.save or `fass train`; for .onnx files use an ONNX path.");
+  }
+  card_ = extra["fass.json"];
+  module_.eval();
+  for (auto p : module_.parameters()) p.requires_grad_(false);
+}
+
+void ScriptModel::set_normalisation(std::vector<float> mean, std::vector<float> std) {
+  if (mean.empty()) {
+    mean_ = std_ = torch::Tensor();
+    return;
+  }
+  const auto c = static_cast<int64_t>(mean.size());
+  mean_ = torch::tensor(mean).view({1, c, 1, 1}).to(device_);
+  std_ = torch::tensor(std).view({1, c, 1, 1}).to(device_);
+}
+
+torch::Tensor ScriptModel::normalise(const torch::Tensor& x) const {
+  auto y = x.to(device_, torch::kFloat32);
+  if (!mean_.defined()) return y;
+  if (y.dim() != 4 || y.size(1) != mean_.size(1))
+    throw ShapeError("normalisation has " + std::to_string(mean_.size(1)) + " channel(s), the input is " +
+                         shape_str(dims(y)),
+                     {-1, mean_.size(1), -1, -1}, dims(y));
+  return (y - mean_) / std_;
+}
+
+torch::Tensor ScriptModel::forward(const torch::Tensor& x) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto in = normalise(x);
+  torch::jit::IValue out;
+  try {
+    out = module_.forward({in});
+  } catch (const std::exception& e) {
+    const int64_t c = first_conv_in_channels();
+    std::vector<int64_t> expected = {-1, c, -1, -1};
+    throw ShapeError("the model rejected input of shape " + shape_str(dims(x)) +
+                         (c > 0 ? " (its first convolution takes " + std::to_string(c) + " channel(s))" : "") +
+                         ": " + last_line(e.what()),
+                     expected, dims(x));
+  }
+  if (out.isTuple()) out = out.toTuple()->elements().at(0);  // models returning (logits, ...)
+  if (!out.isTensor()) throw std::runtime_error(path_ + ": forward did not return a tensor");
+  auto logits = out.toTensor();
+  if (logits.dim() != 2 || logits.size(0) != x.size(0))
+    throw UserError(path_ + ": forward returned shape " + shape_str(dims(logits)) +
+                    ", expected logits of shape [N, classes] for a batch of " + std::to_string(x.size(0)));
+  return logits;
+}
+
+torch::Tensor ScriptModel::predict(const torch::Tensor& x) {
+  torch::NoGradGuard no_grad;
+  return forward(x).to(torch::kCPU, torch::kFloat32).contiguous();
+}
+
+std::vector<std::string> ScriptModel::submodules() const {
+  std::vector<std::string> names;
+  for (const auto& m : module_.named_modules())
+    if (!m.name.empty()) names.push_back(m.name);
+  return names;
+}
+
+int64_t ScriptModel::first_conv_in_channels() const {
+  for (const auto& p : module_.parameters())
+    if (p.dim() == 4) return p.size(1);
+  return -1;
+}
+
+std::vector<int64_t> nonfinite_rows(const torch::Tensor& logits) {
+  auto bad = (~torch::isfinite(logits)).any(1).nonzero().view(-1).to(torch::kCPU);
+  return std::vector<int64_t>(bad.data_ptr<int64_t>(), bad.data_ptr<int64_t>() + bad.numel());
+}
+
+}  // namespace fass

@@ -1,0 +1,49 @@
+/** yargs options shared by every command, and the wrapper that turns failures into exit codes. */
+import type { Argv } from 'yargs';
+import { isUserError } from '../errors.js';
+import { Output } from './output.js';
+
+export const EXIT_OK = 0, EXIT_INTERNAL = 1, EXIT_USAGE = 2;
+
+export function commonOptions<T>(y: Argv<T>) {
+  return y
+    .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON on stdout (human text goes to stderr)' })
+    .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress bars' })
+    .option('seed', { type: 'number', default: 0, describe: 'seed for every random draw' })
+    .option('device', { type: 'string', default: 'cpu', describe: 'cpu, cuda or cuda:N' })
+    .option('threads', { type: 'number', describe: 'LibTorch / onnxruntime threads (default: all cores)' })
+    .option('data-root', { type: 'string', describe: 'folder of named datasets (default $FASS_DATA_ROOT or /usr/share/datasets)' });
+}
+
+export function dataOptions<T>(y: Argv<T>) {
+  return y
+    .option('data', { type: 'string', describe: 'dataset: fashion-mnist:test|train, mnist:test|train, cifar10:DIR:test|train, idx:IMAGES[,LABELS], synthetic:N[:CxHxW][:K], or an image folder' })
+    .option('n', { type: 'number', describe: 'use the first N samples in file order' })
+    .option('size', { type: 'number', describe: 'image folders: output height = width (default 224)' })
+    .option('resize', { type: 'number', describe: 'image folders: shorter side before the centre crop (default size/0.875)' })
+    .option('channels', { type: 'number', choices: [1, 3], describe: 'image folders: 1 (grey) or 3 (RGB)' })
+    .option('labels', { type: 'string', describe: 'image folders without class subfolders: CSV of filename,label' });
+}
+
+export function normalisationOptions<T>(y: Argv<T>) {
+  return y
+    .option('mean', { type: 'array', number: true, describe: 'per-channel mean the model expects inputs normalised by' })
+    .option('std', { type: 'array', number: true, describe: 'per-channel standard deviation, with --mean' });
+}
+
+/** Runs a command body; prints errors and sets the exit code (2: the user's input, 1: ours). */
+export async function run(json: boolean, body: (out: Output) => Promise<void>): Promise<void> {
+  const out = new Output(json);
+  try {
+    await body(out);
+    process.exitCode = EXIT_OK;
+  } catch (e) {
+    if (isUserError(e)) {
+      process.stderr.write(`fass: ${e.message}\n`);
+      process.exitCode = EXIT_USAGE;
+    } else {
+      process.stderr.write(`fass: internal error: ${(e as Error)?.stack ?? e}\n`);
+      process.exitCode = EXIT_INTERNAL;
+    }
+  }
+}

@@ -1,0 +1,53 @@
+/** fass evaluate --model M --data D: top-1 accuracy, per-class accuracy, images per second. */
+import type { Argv } from 'yargs';
+import { z } from 'zod';
+import { Common, DataOptions, Normalisation, validate } from '../config/options.js';
+import { openDataset } from '../data/index.js';
+import { evaluate } from '../models/evaluate.js';
+import { loadModel } from '../models/load.js';
+import { commonOptions, dataOptions, normalisationOptions, run } from './common.js';
+import { table } from './output.js';
+import { progress } from './progress.js';
+
+const Args = Common.extend(DataOptions.shape).extend(Normalisation.shape).extend({
+  model: z.string().min(1),
+  batchSize: z.number().int().min(1, 'must be an integer >= 1').default(256),
+});
+
+export const command = 'evaluate';
+export const describe = 'top-1 accuracy, per-class accuracy and images/s of a model on a dataset';
+
+export function builder(y: Argv) {
+  return normalisationOptions(dataOptions(commonOptions(y)))
+    .option('model', { type: 'string', demandOption: true, describe: 'TorchScript (.pt) or ONNX (.onnx) model' })
+    .option('batch-size', { type: 'number', default: 256, describe: 'images per predict call' })
+    .demandOption('data')
+    .example('$0 evaluate --model models/fashion-cnn.pt --data fashion-mnist:test', '');
+}
+
+export async function handler(argv: Record<string, unknown>): Promise<void> {
+  await run(Boolean(argv.json), async (out) => {
+    const a = validate(Args, argv);
+    const data = await openDataset(a.data, { n: a.n, size: a.size, resize: a.resize, channels: a.channels, labels: a.labels, root: a.dataRoot });
+    const model = await loadModel(a.model, { device: a.device, threads: a.threads, mean: a.mean, std: a.std });
+    const bar = progress('evaluate', a.quiet);
+    const r = await evaluate(model, data, {
+      batchSize: a.batchSize,
+      onBatch: (done, total, correct) => bar.update(done, total, `acc ${(correct / Math.max(1, done)).toFixed(4)}`),
+    }).finally(() => bar.stop());
+    model.dispose();
+    out.say(
+      [
+        `model     ${a.model} (${model.kind}, ${model.device})`,
+        `data      ${data.name} (${data.size} samples)`,
+        `accuracy  ${r.accuracy.toFixed(4)} (${r.correct}/${r.n})`,
+        `speed     ${Math.round(r.imagesPerSecond)} images/s end to end, ${Math.round(r.predictImagesPerSecond)} images/s in the model`,
+        `errors    ${r.errors.length}${r.errors.length ? ': ' + r.errors.slice(0, 5).map((e) => `${e.id} (${e.reason})`).join('; ') + (r.errors.length > 5 ? '; ...' : '') : ''}`,
+        r.unlabelled ? `unlabelled ${r.unlabelled} (not in the accuracy)` : '',
+        '',
+        table(['class', 'n', 'accuracy'], r.perClass.map((c) => [`${c.label} ${c.name}`, c.n, c.accuracy.toFixed(4)])),
+      ].filter((l, i) => l !== '' || i === 6).join('\n'),
+    );
+    out.result({ ...r, modelKind: model.kind, device: model.device });
+  });
+}

@@ -1,0 +1,64 @@
+/** fass train: the reference CNN on Fashion-MNIST, trained natively, seeded; TorchScript + card. */
+import type { Argv } from 'yargs';
+import { z } from 'zod';
+import { Common, validate } from '../config/options.js';
+import { trainReference } from '../models/train.js';
+import { defaultThreads } from '../util/threads.js';
+import { commonOptions, run } from './common.js';
+import { table } from './output.js';
+import { progress } from './progress.js';
+
+export const DEFAULT_MODEL = 'models/fashion-cnn.pt';
+export const DEFAULT_STEPS = 1800;
+
+const Args = Common.extend({
+  data: z.string().default('fashion-mnist:train'),
+  test: z.string().default('fashion-mnist:test'),
+  out: z.string().default(DEFAULT_MODEL),
+  steps: z.number().int().min(1, 'must be an integer >= 1').default(DEFAULT_STEPS),
+  batchSize: z.number().int().min(1, 'must be an integer >= 1').default(128),
+  lr: z.number().positive('must be > 0').default(3e-3),
+});
+
+export const command = 'train';
+export const describe = 'train the reference CNN (seeded) and write TorchScript plus a JSON card';
+
+export function builder(y: Argv) {
+  return commonOptions(y)
+    .option('data', { type: 'string', default: 'fashion-mnist:train', describe: 'training split' })
+    .option('test', { type: 'string', default: 'fashion-mnist:test', describe: 'split the card reports accuracy on' })
+    .option('out', { type: 'string', default: DEFAULT_MODEL, describe: 'TorchScript file to write; the card goes beside it as .json' })
+    .option('steps', { type: 'number', default: DEFAULT_STEPS, describe: 'optimiser steps; a small number (e.g. 30) makes a deliberately poor model' })
+    .option('batch-size', { type: 'number', default: 128 })
+    .option('lr', { type: 'number', default: 3e-3, describe: 'Adam learning rate (cosine-decayed)' })
+    .example('$0 train', 'the default model, models/fashion-cnn.pt')
+    .example('$0 train --steps 30 --out models/fashion-cnn-poor.pt', 'a poorly trained model');
+}
+
+export async function handler(argv: Record<string, unknown>): Promise<void> {
+  await run(Boolean(argv.json), async (out) => {
+    const a = validate(Args, argv);
+    const bars = { load: progress('load', a.quiet), train: progress('train', a.quiet), evaluate: progress('evaluate', a.quiet) };
+    let phase: keyof typeof bars = 'load';
+    const r = await trainReference({
+      data: a.data, test: a.test, out: a.out, steps: a.steps, batchSize: a.batchSize, lr: a.lr, seed: a.seed,
+      device: a.device, threads: a.threads ?? defaultThreads(), dataRoot: a.dataRoot,
+      onProgress: (p, done, total, loss) => {
+        if (p !== phase) { bars[phase].stop(); phase = p; }
+        bars[p].update(done, total, loss === undefined ? '' : `loss ${loss.toFixed(4)}`);
+      },
+    }).finally(() => Object.values(bars).forEach((b) => b.stop()));
+    const t = r.card.training!;
+    out.say(
+      [
+        `model     ${r.path}`,
+        `card      ${r.cardPath}`,
+        `training  ${t.steps} steps of ${t.batch_size} (${t.epochs} epoch(s)) in ${t.seconds!.toFixed(1)} s, seed ${t.seed}, final loss ${t.final_loss!.toFixed(4)}`,
+        `accuracy  ${r.evaluation.accuracy.toFixed(4)} on ${r.evaluation.dataset} (${r.evaluation.n} images)`,
+        '',
+        table(['class', 'accuracy'], r.evaluation.perClass.map((c) => [`${c.label} ${c.name}`, c.accuracy.toFixed(4)])),
+      ].join('\n'),
+    );
+    out.result({ path: r.path, cardPath: r.cardPath, card: r.card, evaluation: r.evaluation });
+  });
+}

@@ -1,0 +1,45 @@
+/**
+ * The options every command shares, validated in one place. CLI flags, --config keys and the
+ * library API use the same names (kebab-case on the command line, camelCase in code).
+ */
+import { z } from 'zod';
+import { UserError } from '../errors.js';
+
+export const DEVICE_FORMS = 'cpu, cuda or cuda:N';
+
+export const Common = z.object({
+  json: z.boolean().default(false),
+  quiet: z.boolean().default(false),
+  seed: z.number().int().min(0, 'must be an integer >= 0').default(0),
+  device: z.string().regex(/^(cpu|cuda(:\d+)?)$/, `must be ${DEVICE_FORMS}`).default('cpu'),
+  threads: z.number().int().min(1, 'must be an integer >= 1').optional(),
+  dataRoot: z.string().optional(),
+});
+export type Common = z.infer<typeof Common>;
+
+/** Options that shape how a dataset is read (image folders mostly). */
+export const DataOptions = z.object({
+  data: z.string().min(1),
+  n: z.number().int().min(1, 'must be an integer >= 1').optional(),
+  size: z.number().int().min(1).optional(),
+  resize: z.number().int().min(1).optional(),
+  channels: z.union([z.literal(1), z.literal(3)]).optional(),
+  labels: z.string().optional(),
+});
+
+export const Normalisation = z.object({
+  mean: z.array(z.number()).optional(),
+  std: z.array(z.number().positive('must be > 0')).optional(),
+});
+
+/** Parses with a zod schema; failures become a UserError naming each bad option and value. */
+export function validate<T extends z.ZodType>(schema: T, args: Record<string, unknown>): z.infer<T> {
+  const r = schema.safeParse(args);
+  if (r.success) return r.data;
+  const lines = r.error.issues.map((i) => {
+    const key = i.path.map(String).join('.');
+    const flag = '--' + key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+    return `${flag} ${JSON.stringify(args[String(i.path[0])])}: ${i.message}`;
+  });
+  throw new UserError(`invalid option${lines.length > 1 ? 's' : ''}:\n  ${lines.join('\n  ')}`);
+}
