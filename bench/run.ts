@@ -1,0 +1,34 @@
+/**
+ * npm run bench [suite...]: runs the named suites (all by default) and writes one JSON file per
+ * suite under bench/results/. Medians and ratios only mean something within one run.
+ */
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { dirname } from 'node:path';
+import { existsSync } from 'node:fs';
+import { foundation } from './foundation.js';
+import { writeResult } from './measure.js';
+
+function repoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
+  return dir;
+}
+
+const root = repoRoot();
+const ref = (f: string) => join(root, 'test', 'fixtures', 'reference', f);
+const suites: Record<string, () => Promise<unknown>> = {
+  foundation: () => foundation(ref('fashion_cnn_good.ts.pt'), ref('fashion_cnn_good.onnx')),
+};
+
+const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(suites);
+for (const name of wanted) {
+  const run = suites[name];
+  if (!run) {
+    process.stderr.write(`unknown suite '${name}'; suites: ${Object.keys(suites).join(', ')}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`== ${name}\n`);
+  const path = writeResult(root, name, await run());
+  process.stderr.write(`wrote ${path}\n`);
+}
