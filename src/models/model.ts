@@ -1,0 +1,67 @@
+/**
+ * The Model interface every method and command works through. Inputs are pixel-space batches
+ * (N,C,H,W) in [0,1]; normalisation is the adapter's business.
+ */
+import { ShapeMismatchError } from '../errors.js';
+
+export interface Logits {
+  /** (n, classes) row-major. */
+  data: Float32Array;
+  n: number;
+  classes: number;
+}
+
+export type ModelKind = 'torchscript' | 'onnx';
+
+export interface Model {
+  readonly kind: ModelKind;
+  readonly path: string;
+  readonly device: string;
+  /** [C, H, W] the model accepts; null in a place it does not say; null overall if unknown. */
+  readonly inputShape: readonly (number | null)[] | null;
+  /** Logits for a batch. */
+  predict(data: Float32Array, shape: readonly number[]): Promise<Logits>;
+  dispose(): void;
+}
+
+export interface LoadOptions {
+  device?: string;
+  threads?: number;
+  /** Per-channel normalisation applied inside the adapter (overrides the model card). */
+  mean?: number[];
+  std?: number[];
+}
+
+/** Throws ShapeMismatchError when a [N,C,H,W] batch shape disagrees with what the model accepts. */
+export function checkInputShape(model: Pick<Model, 'inputShape' | 'path'>, shape: readonly number[]): void {
+  const want = model.inputShape;
+  if (!want) return;
+  const got = shape.slice(1);
+  const ok = got.length === want.length && want.every((d, i) => d === null || d === got[i]);
+  if (!ok) {
+    throw new ShapeMismatchError(['N', ...want.map((d) => d ?? '*')], [...shape], `model: ${model.path}`);
+  }
+}
+
+/** Index of the largest value in each row. */
+export function argmax(l: Logits): Int32Array {
+  const out = new Int32Array(l.n);
+  for (let i = 0; i < l.n; i++) {
+    let best = 0;
+    const row = i * l.classes;
+    for (let k = 1; k < l.classes; k++) if (l.data[row + k] > l.data[row + best]) best = k;
+    out[i] = best;
+  }
+  return out;
+}
+
+/** Rows with a NaN or infinite logit. */
+export function nonFiniteRows(l: Logits): number[] {
+  const bad: number[] = [];
+  for (let i = 0; i < l.n; i++) {
+    for (let k = 0; k < l.classes; k++) {
+      if (!Number.isFinite(l.data[i * l.classes + k])) { bad.push(i); break; }
+    }
+  }
+  return bad;
+}
