@@ -8,6 +8,8 @@
 
 namespace fass_js {
 void InitTrain(Napi::Env env, Napi::Object exports);
+void InitKernels(Napi::Env env, Napi::Object exports);   // kernels_wrap.cpp: black-box method kernels
+void InitAttribution(Napi::Env env, Napi::Object exports);  // attribution_wrap.cpp: gradient methods
 
 namespace {
 
@@ -33,6 +35,8 @@ static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
   TensorWrap::Init(env, exports);
   ModelWrap::Init(env, exports);
   InitTrain(env, exports);
+  InitKernels(env, exports);
+  InitAttribution(env, exports);
   exports.Set("buildInfo", Napi::Function::New(env, BuildInfo));
   return exports;
 }

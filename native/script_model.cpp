@@ -57,7 +57,7 @@ void ScriptModel::set_normalisation(std::vector<float> mean, std::vector<float> 
   std_ = torch::tensor(std).view({1, c, 1, 1}).to(device_);
 }
 
-torch::Tensor ScriptModel::normalise(const torch::Tensor& x) const {
+torch::Tensor ScriptModel::prepare(const torch::Tensor& x) const {
   auto y = x.to(device_, torch::kFloat32);
   if (!mean_.defined()) return y;
   if (y.dim() != 4 || y.size(1) != mean_.size(1))
@@ -69,7 +69,7 @@ torch::Tensor ScriptModel::normalise(const torch::Tensor& x) const {
 
 torch::Tensor ScriptModel::forward(const torch::Tensor& x) {
   std::lock_guard<std::mutex> lock(mutex_);
-  auto in = normalise(x);
+  auto in = prepare(x);
   torch::jit::IValue out;
   try {
     out = module_.forward({in});

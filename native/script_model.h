@@ -20,6 +20,11 @@ class ScriptModel {
   // Forward on the model's device with gradients possible (the attribution engine's entry point).
   torch::Tensor forward(const torch::Tensor& x);
 
+  // x on the model's device as float32, normalised: what the module's forward receives.
+  torch::Tensor prepare(const torch::Tensor& x) const;
+  torch::jit::Module& module() { return module_; }
+  std::mutex& mutex() { return mutex_; }
+
   void set_normalisation(std::vector<float> mean, std::vector<float> std);
   std::vector<std::string> submodules() const;
   // Channels of the first 4-D weight (a convolution's input channels), or -1 if there is none.
@@ -30,7 +35,6 @@ class ScriptModel {
   const std::string& path() const { return path_; }
 
  private:
-  torch::Tensor normalise(const torch::Tensor& x) const;
   std::string path_;
   torch::Device device_;
   torch::jit::Module module_;

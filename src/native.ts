@@ -50,7 +50,24 @@ export interface TrainOptions {
   card: string;
 }
 
+/** Parameters as the engine reads them: numbers, booleans, strings, number arrays, tensors. */
+export type NativeParams = Record<string, number | boolean | string | number[] | Tensor>;
+
+export interface NativeAttribution {
+  maps: Tensor;
+  extras: Record<string, Tensor>;
+  forward: number;
+  backward: number;
+  internalBatch: number;
+}
+
 export interface Native {
+  /** One gradient method on a batch (native/methods/). targets and seeds are int64 tensors. */
+  attribute(
+    model: NativeScriptModel, method: string, x: Tensor, targets: Tensor, seeds: Tensor,
+    params: NativeParams, internalBatch?: number, threads?: number,
+  ): Promise<NativeAttribution>;
+  defaultLayer(model: NativeScriptModel): string;
   Tensor: TensorConstructor;
   loadScriptModel(path: string, device: string, threads?: number): Promise<NativeScriptModel>;
   trainReferenceCnn(
@@ -58,6 +75,9 @@ export interface Native {
     onProgress?: (step: number, total: number, loss: number) => void,
   ): Promise<{ steps: number; epochs: number; finalLoss: number }>;
   buildInfo(): { torchVersion: string; cudaAvailable: boolean; cudaDevices: number; mkldnn: boolean; parallel: string };
+  // --- black-box kernels (kernels_wrap.cpp) ---
+  /** Kernels of occlusion, lime, kernel_shap and rise (native/kernels/). Masks are keep masks (K,1,H,W). */
+  kernels: import('./methods/blackbox/kernels.js').BlackBoxKernels;
 }
 
 function packageRoot(): string {
@@ -75,7 +95,8 @@ let cached: Native | undefined;
 
 export function native(): Native {
   if (cached) return cached;
-  const path = join(packageRoot(), 'build', 'Release', 'fass_native.node');
+  // FASS_ADDON points at another build of the addon (a CUDA build, or a second build folder).
+  const path = process.env.FASS_ADDON ?? join(packageRoot(), 'build', 'Release', 'fass_native.node');
   if (!existsSync(path)) {
     throw new Error(`fass: the native engine is not built (${path} is missing). Run scripts/setup, or npm run build:native.`);
   }

@@ -109,3 +109,11 @@ export function cli(args: string[], opts: { cwd?: string; env?: Record<string, s
     child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
   });
 }
+
+/** Asserts max|a - ref| <= rel * max|ref| (the reference comparisons' "relative" tolerance). */
+export function assertClose(a: ArrayLike<number>, ref: ArrayLike<number>, rel: number, what: string): void {
+  assert.is(a.length, ref.length, `${what}: lengths differ`);
+  let md = 0, mr = 0;
+  for (let i = 0; i < ref.length; i++) { md = Math.max(md, Math.abs(a[i] - ref[i])); mr = Math.max(mr, Math.abs(ref[i])); }
+  assert.ok(md <= rel * mr, `${what}: max |diff| ${md} exceeds ${rel} x max |ref| ${mr}`);
+}

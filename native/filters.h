@@ -1,0 +1,12 @@
+// Image filters shared by baselines, perturbations and faithfulness: one implementation each.
+#pragma once
+#include <torch/torch.h>
+
+namespace fass {
+
+// Separable Gaussian blur of (N,C,H,W), per channel, with borders as scipy.ndimage.gaussian_filter's
+// default mode='reflect'. kernel_size <= 0: radius ceil(3.5 sigma) (skimage's truncate 3.5);
+// otherwise radius kernel_size / 2.
+torch::Tensor gaussian_blur(const torch::Tensor& x, double sigma, int64_t kernel_size = 0);
+
+}  // namespace fass

@@ -1,0 +1,52 @@
+// Gradients of target logits with respect to inputs, in chunks ("internal batches") that halve
+// and retry when memory runs out: work is never skipped. Every gradient method goes through here,
+// which is also where model passes are counted.
+#pragma once
+#include <torch/torch.h>
+#include <functional>
+#include "script_model.h"
+
+namespace fass {
+
+struct Passes {
+  int64_t forward = 0;   // images through the model forward
+  int64_t backward = 0;  // images back through it
+};
+
+class GradientRunner {
+ public:
+  // internal_batch: most rows per model call; <= 0 means all rows at once.
+  GradientRunner(ScriptModel& model, int64_t internal_batch) : model_(model), internal_batch_(internal_batch) {}
+
+  // Rows [0, rows) of the point set are produced by make(begin, end) -> (end-begin, C, H, W) on the
+  // model's device; row r is explained for targets[r]. Returns d f_t / d x per row, (rows, C, H, W),
+  // and, if outputs is given, f_t at each point (rows).
+  torch::Tensor grads(int64_t rows, const std::function<torch::Tensor(int64_t, int64_t)>& make,
+                      const torch::Tensor& targets, torch::Tensor* outputs = nullptr);
+
+  // Calls work(begin, end) over [0, rows) in chunks of at most internal_batch rows; a chunk that
+  // runs out of memory is retried at half the size, down to one row.
+  void for_chunks(int64_t rows, const std::function<void(int64_t, int64_t)>& work);
+
+  void count(int64_t forward, int64_t backward) {
+    passes_.forward += forward;
+    passes_.backward += backward;
+  }
+
+  // f_t(x) for each row, no gradients (for completeness gaps and the like).
+  torch::Tensor target_logits(const torch::Tensor& x, const torch::Tensor& targets);
+
+  ScriptModel& model() { return model_; }
+  const Passes& passes() const { return passes_; }
+  int64_t internal_batch() const { return internal_batch_; }
+
+ private:
+  ScriptModel& model_;
+  int64_t internal_batch_;
+  Passes passes_;
+};
+
+// True for an allocation failure (CPU or CUDA), the one error we answer by halving the batch.
+bool is_out_of_memory(const std::exception& e);
+
+}  // namespace fass

@@ -1,0 +1,44 @@
+// Grad-CAM (Selvaraju et al. 2017), as Captum's LayerGradCam: A = the layer's activation
+// (N,K,h,w), w_k = mean over (h,w) of d f_t / d A_k, cam = ReLU(sum_k w_k A_k) (ReLU optional),
+// upsampled to the input size (bilinear by default, or nearest; `none` keeps (N,1,h,w)).
+#include "methods.h"
+#include "errors.h"
+#include "layer_capture.h"
+
+namespace fass {
+
+AttributionOutput gradcam(GradientRunner& run, const torch::Tensor& x, const torch::Tensor& targets, const Params& p,
+                          SampleRng&) {
+  auto& model = run.model();
+  std::string layer_path = p.text("layer", "");
+  if (layer_path.empty()) layer_path = default_conv_layer(model);
+  LayerModel layer(model, layer_path);
+  const std::string up = p.text("upsample", "bilinear");
+  if (up != "bilinear" && up != "nearest" && up != "none")
+    throw UserError("upsample '" + up + "': expected bilinear, nearest or none");
+  const bool relu = p.flag("relu", true);
+  const auto t_dev = targets.to(model.device(), torch::kInt64);
+  std::vector<torch::Tensor> parts;
+  run.for_chunks(x.size(0), [&](int64_t b, int64_t e) {
+    torch::AutoGradMode grad_on(true);
+    // The model's parameters take no gradients, so the input must, for the graph to be recorded.
+    auto [logits, acts] = layer.forward(x.slice(0, b, e).detach().requires_grad_(true));
+    if (acts.dim() != 4)
+      throw UserError("layer '" + layer_path + "' gives activations of shape " + shape_str(acts.sizes().vec()) +
+                      "; Grad-CAM needs (N, K, h, w)");
+    auto sel = logits.gather(1, t_dev.slice(0, b, e).view({-1, 1})).view({-1});
+    auto grads = torch::autograd::grad({sel.sum()}, {acts})[0];
+    auto cam = (grads.mean({2, 3}, true) * acts).sum(1, true).detach();
+    parts.push_back(relu ? torch::relu(cam) : cam);
+    run.count(e - b, e - b);
+  });
+  auto cam = torch::cat(parts);
+  if (up == "none") return {cam, {}};
+  namespace F = torch::nn::functional;
+  auto opts = F::InterpolateFuncOptions().size(std::vector<int64_t>{x.size(2), x.size(3)});
+  if (up == "bilinear") opts.mode(torch::kBilinear).align_corners(false);
+  else opts.mode(torch::kNearest);
+  return {F::interpolate(cam, opts), {}};
+}
+
+}  // namespace fass

@@ -1,0 +1,80 @@
+#!/usr/bin/python3
+"""Generates the small model fixtures the tests use (run with Debian's python3-torch):
+
+  test/fixtures/models/nested.ts.pt       a scripted CNN with a ResNet-like nesting: layer4.1.conv2
+  test/fixtures/models/nested_traced.ts.pt the same model traced
+  test/fixtures/models/nested_input.bin   float32 (4,3,16,16) inputs
+  test/fixtures/models/nested_gradcam.bin float32 (4,1,4,4) Grad-CAM of layer4.1.conv2 (no ReLU),
+                                          computed in eager mode with a forward hook
+  test/fixtures/models/linear.ts.pt       f(x) = W flatten(x) + b, input (1,8,8), 3 classes
+  test/fixtures/models/linear_w.bin       float32 W (3,64); linear_b.bin float32 b (3)
+
+Deterministic (seed 0). Never run by the product; rerun only to change the fixtures.
+"""
+import os
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+torch.manual_seed(0)
+out = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'test', 'fixtures', 'models')
+
+
+class Block(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.conv1 = nn.Conv2d(c, c, 3, padding=1)
+        self.conv2 = nn.Conv2d(c, c, 3, padding=1)
+        self.relu = nn.ReLU()
+
+    def forward(self, x):
+        # relu is called twice, as in torchvision's BasicBlock
+        return self.relu(self.conv2(self.relu(self.conv1(x))) + x)
+
+
+class Nested(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(3, 8, 3, padding=1)
+        self.layer4 = nn.Sequential(Block(8), Block(8))
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(8, 5)
+
+    def forward(self, x):
+        x = F.max_pool2d(F.relu(self.stem(x)), 4)
+        x = self.layer4(x)
+        return self.fc(torch.flatten(self.pool(x), 1))
+
+
+model = Nested().eval()
+x = torch.rand(4, 3, 16, 16)
+acts = {}
+hook = model.layer4[1].conv2.register_forward_hook(lambda m, i, o: acts.__setitem__('a', o))
+logits = model(x)
+t = logits.argmax(1)
+g, = torch.autograd.grad(logits.gather(1, t.view(-1, 1)).sum(), acts['a'])
+cam = (g.mean((2, 3), keepdim=True) * acts['a']).sum(1, keepdim=True).detach()
+hook.remove()  # scripting refuses modules with Python hooks
+torch.jit.script(model).save(os.path.join(out, 'nested.ts.pt'))
+torch.jit.trace(model, x).save(os.path.join(out, 'nested_traced.ts.pt'))
+x.numpy().tofile(os.path.join(out, 'nested_input.bin'))
+cam.numpy().tofile(os.path.join(out, 'nested_gradcam.bin'))
+
+
+class Linear(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(64, 3)
+
+    def forward(self, x):
+        return self.fc(torch.flatten(x, 1))
+
+
+lin = Linear().eval()
+with torch.no_grad():
+    lin.fc.weight.copy_(torch.randn(3, 64) * 0.5)
+    lin.fc.bias.copy_(torch.randn(3))
+torch.jit.script(lin).save(os.path.join(out, 'linear.ts.pt'))
+lin.fc.weight.detach().numpy().tofile(os.path.join(out, 'linear_w.bin'))
+lin.fc.bias.detach().numpy().tofile(os.path.join(out, 'linear_b.bin'))
+print('wrote fixtures to', os.path.normpath(out))

@@ -1,0 +1,64 @@
+/**
+ * NumPy .npy files (format 1.0): what `fass attribute` writes and what users bring (baselines,
+ * maps for `fass compare`). Little-endian float32, float64, int32, int64 and uint8, C order.
+ */
+import { readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { InputFileError } from '../errors.js';
+
+export type NpyArray =
+  | { dtype: 'float32'; data: Float32Array; shape: number[] }
+  | { dtype: 'float64'; data: Float64Array; shape: number[] }
+  | { dtype: 'int32'; data: Int32Array; shape: number[] }
+  | { dtype: 'int64'; data: BigInt64Array; shape: number[] }
+  | { dtype: 'uint8'; data: Uint8Array; shape: number[] };
+
+const DESCR: Record<NpyArray['dtype'], string> = { float32: '<f4', float64: '<f8', int32: '<i4', int64: '<i8', uint8: '|u1' };
+const CTOR = { float32: Float32Array, float64: Float64Array, int32: Int32Array, int64: BigInt64Array, uint8: Uint8Array };
+
+export function encodeNpy(a: NpyArray): Buffer {
+  const shape = a.shape.length === 1 ? `(${a.shape[0]},)` : `(${a.shape.join(', ')})`;
+  let header = `{'descr': '${DESCR[a.dtype]}', 'fortran_order': False, 'shape': ${shape}, }`;
+  // magic (6) + version (2) + header length (2) + header, padded with spaces to a multiple of 64, ending in \n
+  const total = Math.ceil((10 + header.length + 1) / 64) * 64;
+  header = header.padEnd(total - 10 - 1, ' ') + '\n';
+  const head = Buffer.alloc(10);
+  head.write('\x93NUMPY', 0, 'latin1');
+  head[6] = 1;
+  head[7] = 0;
+  head.writeUInt16LE(header.length, 8);
+  return Buffer.concat([head, Buffer.from(header, 'latin1'), Buffer.from(a.data.buffer, a.data.byteOffset, a.data.byteLength)]);
+}
+
+/** Writes through a temporary file and a rename, so a reader never sees half a file. */
+export function writeNpy(path: string, a: NpyArray): void {
+  writeFileSync(path + '.partial', encodeNpy(a));
+  renameSync(path + '.partial', path);
+}
+
+export function readNpy(path: string): NpyArray {
+  let buf: Buffer;
+  try {
+    buf = readFileSync(path);
+  } catch (e) {
+    throw new InputFileError(path, `cannot read it (${(e as NodeJS.ErrnoException).code ?? e})`);
+  }
+  if (buf.length < 10 || buf.toString('latin1', 0, 6) !== '\x93NUMPY') throw new InputFileError(path, 'not a .npy file (no \\x93NUMPY magic)');
+  const major = buf[6];
+  const hlen = major === 1 ? buf.readUInt16LE(8) : buf.readUInt32LE(8);
+  const start = major === 1 ? 10 + hlen : 12 + hlen;
+  const header = buf.toString('latin1', major === 1 ? 10 : 12, start);
+  const descr = /'descr':\s*'([^']+)'/.exec(header)?.[1];
+  const fortran = /'fortran_order':\s*True/.test(header);
+  const shapeText = /'shape':\s*\(([^)]*)\)/.exec(header)?.[1];
+  const dtype = (Object.keys(DESCR) as NpyArray['dtype'][]).find((k) => DESCR[k] === descr || (k === 'uint8' && descr === '<u1'));
+  if (!dtype) throw new InputFileError(path, `dtype ${descr} is not supported`, 'use float32, float64, int32, int64 or uint8, little-endian');
+  if (fortran) throw new InputFileError(path, 'Fortran order is not supported; save with numpy.ascontiguousarray');
+  const shape = (shapeText ?? '').split(',').map((s) => s.trim()).filter(Boolean).map(Number);
+  const count = shape.reduce((a, b) => a * b, 1);
+  const Ctor = CTOR[dtype];
+  if (buf.length - start !== count * Ctor.BYTES_PER_ELEMENT) {
+    throw new InputFileError(path, `holds ${buf.length - start} data bytes, its header says shape (${shape.join(', ')}) of ${dtype}`);
+  }
+  const data = new (Ctor as unknown as new (b: ArrayBuffer) => NpyArray["data"])(buf.buffer.slice(buf.byteOffset + start, buf.byteOffset + buf.length) as ArrayBuffer);
+  return { dtype, data, shape } as NpyArray;
+}
