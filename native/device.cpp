@@ -2,6 +2,7 @@
 #include "errors.h"
 
 #include <ATen/Parallel.h>
+#include <cstring>
 #include <sstream>
 
 namespace fass {
@@ -12,6 +13,12 @@ std::string shape_str(const std::vector<int64_t>& s) {
   for (size_t i = 0; i < s.size(); ++i) o << (i ? ", " : "") << (s[i] < 0 ? std::string("*") : std::to_string(s[i]));
   o << ']';
   return o.str();
+}
+
+bool is_out_of_memory(const std::exception& e) {
+  const char* w = e.what();
+  return std::strstr(w, "out of memory") || std::strstr(w, "can't allocate memory") ||
+         std::strstr(w, "Tried to allocate") || std::strstr(w, "std::bad_alloc");
 }
 
 bool cuda_available() { return torch::cuda::is_available(); }

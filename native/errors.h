@@ -22,4 +22,7 @@ struct ShapeError : UserError {
 
 std::string shape_str(const std::vector<int64_t>& s);
 
+// True for an allocation failure (CPU or CUDA): the one error answered by halving a batch.
+bool is_out_of_memory(const std::exception& e);
+
 }  // namespace fass

@@ -1,15 +1,9 @@
 #include "gradients.h"
 #include "errors.h"
 
-#include <cstring>
 
 namespace fass {
 
-bool is_out_of_memory(const std::exception& e) {
-  const char* w = e.what();
-  return std::strstr(w, "out of memory") || std::strstr(w, "can't allocate memory") ||
-         std::strstr(w, "Tried to allocate") || std::strstr(w, "std::bad_alloc");
-}
 
 void GradientRunner::for_chunks(int64_t rows, const std::function<void(int64_t, int64_t)>& work) {
   int64_t chunk = internal_batch_ > 0 ? std::min(internal_batch_, rows) : rows;

@@ -46,7 +46,4 @@ class GradientRunner {
   Passes passes_;
 };
 
-// True for an allocation failure (CPU or CUDA), the one error we answer by halving the batch.
-bool is_out_of_memory(const std::exception& e);
-
 }  // namespace fass

@@ -18,7 +18,8 @@ class LayerModel {
   // the available ones.
   LayerModel(ScriptModel& model, const std::string& path);
 
-  // (logits, activation of the layer) for x in pixel space; autograd flows through both.
+  // (logits, activation of the layer) for x in pixel space, in one model call; autograd flows
+  // through both. Callers keep the call size fixed with in_fixed_batches (see ScriptModel).
   std::pair<torch::Tensor, torch::Tensor> forward(const torch::Tensor& x);
   const std::string& path() const { return path_; }
 

@@ -67,13 +67,55 @@ torch::Tensor ScriptModel::prepare(const torch::Tensor& x) const {
   return (y - mean_) / std_;
 }
 
+int64_t ScriptModel::kernel_batch(const torch::Tensor& x) const {
+  if (kernel_batch_override_ >= 0) return kernel_batch_override_;
+  if (!device_.is_cpu()) return 0;
+  const int64_t per_row = std::max<int64_t>(1, x.numel() / std::max<int64_t>(1, x.size(0)));
+  int64_t k = 8;
+  while (k < 128 && (k * 2) * per_row <= (int64_t{1} << 17)) k *= 2;
+  return k;
+}
+
+torch::Tensor pad_rows(const torch::Tensor& t, int64_t begin, int64_t rows, int64_t k) {
+  auto piece = t.slice(0, begin, begin + rows);
+  if (k <= rows) return piece;
+  auto shape = piece.sizes().vec();
+  shape[0] = k - rows;
+  return torch::cat({piece, torch::zeros(shape, piece.options())});
+}
+
+std::vector<torch::Tensor> in_fixed_batches(const torch::Tensor& x, int64_t k, const PieceFn& fn) {
+  const int64_t n = x.size(0);
+  if (k <= 0 || n == 0) return fn(x, 0, n);
+  std::vector<std::vector<torch::Tensor>> parts;
+  for (int64_t b = 0; b < n; b += k) {
+    const int64_t e = std::min(n, b + k);
+    auto outs = fn(pad_rows(x, b, e - b, k), b, e - b);
+    for (auto& o : outs) o = o.slice(0, 0, e - b);
+    parts.push_back(std::move(outs));
+  }
+  std::vector<torch::Tensor> joined;
+  for (size_t j = 0; j < parts[0].size(); ++j) {
+    std::vector<torch::Tensor> col;
+    for (auto& p : parts) col.push_back(p[j]);
+    joined.push_back(col.size() == 1 ? col[0] : torch::cat(col));
+  }
+  return joined;
+}
+
 torch::Tensor ScriptModel::forward(const torch::Tensor& x) {
   std::lock_guard<std::mutex> lock(mutex_);
   auto in = prepare(x);
-  torch::jit::IValue out;
+  torch::Tensor logits;
   try {
-    out = module_.forward({in});
+    logits = in_fixed_batches(in, kernel_batch(in), [&](const torch::Tensor& piece, int64_t, int64_t) {
+      auto y = module_.forward({piece});
+      if (y.isTuple()) y = y.toTuple()->elements().at(0);  // models returning (logits, ...)
+      if (!y.isTensor()) throw std::runtime_error(path_ + ": forward did not return a tensor");
+      return std::vector<torch::Tensor>{y.toTensor()};
+    })[0];
   } catch (const std::exception& e) {
+    if (is_out_of_memory(e)) throw;
     const int64_t c = first_conv_in_channels();
     std::vector<int64_t> expected = {-1, c, -1, -1};
     throw ShapeError("the model rejected input of shape " + shape_str(dims(x)) +
@@ -81,9 +123,6 @@ torch::Tensor ScriptModel::forward(const torch::Tensor& x) {
                          ": " + last_line(e.what()),
                      expected, dims(x));
   }
-  if (out.isTuple()) out = out.toTuple()->elements().at(0);  // models returning (logits, ...)
-  if (!out.isTensor()) throw std::runtime_error(path_ + ": forward did not return a tensor");
-  auto logits = out.toTensor();
   if (logits.dim() != 2 || logits.size(0) != x.size(0))
     throw UserError(path_ + ": forward returned shape " + shape_str(dims(logits)) +
                     ", expected logits of shape [N, classes] for a batch of " + std::to_string(x.size(0)));

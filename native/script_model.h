@@ -3,6 +3,7 @@
 #pragma once
 #include <torch/script.h>
 #include <torch/torch.h>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -23,6 +24,13 @@ class ScriptModel {
   // x on the model's device as float32, normalised: what the module's forward receives.
   torch::Tensor prepare(const torch::Tensor& x) const;
   torch::jit::Module& module() { return module_; }
+
+  // Rows per model call. On the CPU every call runs exactly this many rows (the last call padded),
+  // because BLAS and oneDNN choose their kernels, and so their rounding, by batch size: with a
+  // fixed call size a sample's result does not depend on the batch it came in. Derived from the
+  // image size (about 2^17 values per call, 8 to 128 rows); 0 on CUDA (no padding).
+  int64_t kernel_batch(const torch::Tensor& x) const;
+  void set_kernel_batch(int64_t rows) { kernel_batch_override_ = rows; }
   std::mutex& mutex() { return mutex_; }
 
   void set_normalisation(std::vector<float> mean, std::vector<float> std);
@@ -40,8 +48,18 @@ class ScriptModel {
   torch::jit::Module module_;
   std::string card_;
   torch::Tensor mean_, std_;
+  int64_t kernel_batch_override_ = -1;
   std::mutex mutex_;  // a jit::Module is not safe to run from two threads at once
 };
+
+// Runs fn over x in calls of exactly k rows (the last padded with zeros), trimming and joining
+// each output along dim 0. fn gets the piece, the offset of its first row in x and its real row
+// count. k <= 0 runs fn on x at once. Autograd flows through.
+using PieceFn = std::function<std::vector<torch::Tensor>(const torch::Tensor& piece, int64_t begin, int64_t rows)>;
+std::vector<torch::Tensor> in_fixed_batches(const torch::Tensor& x, int64_t k, const PieceFn& fn);
+
+// t's rows [begin, begin + rows), padded with zeros to k rows (targets for a padded piece).
+torch::Tensor pad_rows(const torch::Tensor& t, int64_t begin, int64_t rows, int64_t k);
 
 // The rows of a batch whose logits are not all finite (NaN/inf input or model output).
 std::vector<int64_t> nonfinite_rows(const torch::Tensor& logits);

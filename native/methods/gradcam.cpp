@@ -18,18 +18,24 @@ AttributionOutput gradcam(GradientRunner& run, const torch::Tensor& x, const tor
     throw UserError("upsample '" + up + "': expected bilinear, nearest or none");
   const bool relu = p.flag("relu", true);
   const auto t_dev = targets.to(model.device(), torch::kInt64);
+  const int64_t k = model.kernel_batch(x);
   std::vector<torch::Tensor> parts;
   run.for_chunks(x.size(0), [&](int64_t b, int64_t e) {
-    torch::AutoGradMode grad_on(true);
-    // The model's parameters take no gradients, so the input must, for the graph to be recorded.
-    auto [logits, acts] = layer.forward(x.slice(0, b, e).detach().requires_grad_(true));
-    if (acts.dim() != 4)
-      throw UserError("layer '" + layer_path + "' gives activations of shape " + shape_str(acts.sizes().vec()) +
-                      "; Grad-CAM needs (N, K, h, w)");
-    auto sel = logits.gather(1, t_dev.slice(0, b, e).view({-1, 1})).view({-1});
-    auto grads = torch::autograd::grad({sel.sum()}, {acts})[0];
-    auto cam = (grads.mean({2, 3}, true) * acts).sum(1, true).detach();
-    parts.push_back(relu ? torch::relu(cam) : cam);
+    // Each model call is one fixed-size piece, and its gradients are taken within it: the
+    // activation must be the very tensor the logits were computed from.
+    parts.push_back(in_fixed_batches(x.slice(0, b, e), k, [&](const torch::Tensor& piece, int64_t pb, int64_t rows) {
+      torch::AutoGradMode grad_on(true);
+      // The parameters take no gradients, so the input must, for the graph to be recorded.
+      auto [logits, acts] = layer.forward(piece.detach().requires_grad_(true));
+      if (acts.dim() != 4)
+        throw UserError("layer '" + layer_path + "' gives activations of shape " + shape_str(acts.sizes().vec()) +
+                        "; Grad-CAM needs (N, K, h, w)");
+      auto t = pad_rows(t_dev, b + pb, rows, piece.size(0));
+      auto sel = logits.gather(1, t.view({-1, 1})).view({-1});
+      auto grads = torch::autograd::grad({sel.sum()}, {acts})[0];
+      auto cam = (grads.mean({2, 3}, true) * acts).sum(1, true).detach();
+      return std::vector<torch::Tensor>{relu ? torch::relu(cam) : cam};
+    })[0]);
     run.count(e - b, e - b);
   });
   auto cam = torch::cat(parts);

@@ -25,10 +25,11 @@ AttributionOutput integrated_gradients(GradientRunner& run, const torch::Tensor&
   };
   auto t_rows = targets.repeat({steps});
   auto g = run.grads(n * steps, points, t_rows);
-  auto w = torch::tensor(q.weights, torch::kFloat64).to(g.device(), torch::kFloat32).view({steps, 1});
-  auto shape = x.sizes().vec();
-  shape.insert(shape.begin(), steps);
-  auto total = (g.contiguous().view({steps, -1}) * w).view(shape).sum(0);
+  // Captum sums w_s g_s with one reduction over the steps; we add them up one step at a time, so
+  // each element's sum runs in the same order whatever the batch (a reduction's blocking does not).
+  auto total = torch::zeros_like(x);
+  for (int64_t s = 0; s < steps; ++s)
+    total.add_(g.slice(0, s * n, (s + 1) * n) * static_cast<float>(q.weights[static_cast<size_t>(s)]));
   auto attr = total * diff;
   auto f_x = run.target_logits(x, targets), f_x0 = run.target_logits(x0, targets);
   auto gap = attr.reshape({n, -1}).sum(1) - (f_x - f_x0);

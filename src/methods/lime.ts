@@ -6,13 +6,10 @@
  * segment's coefficient, in every channel.
  */
 import { z } from 'zod';
-import { tensor } from '../native.js';
-import { BaselineName, SegmentationParams, baselineColour, imagesPerCall } from './blackbox/params.js';
-import { kernels } from './blackbox/kernels.js';
-import { MapBatch } from './blackbox/maps.js';
-import { Scorer, madeByChunk, native, vector } from './blackbox/scorer.js';
-import { segment } from './blackbox/segmentation.js';
-import { costOf, type Method } from './types.js';
+import { BaselineName, SegmentationParams } from './blackbox/params.js';
+import { kernels, nativeCall, vector } from './blackbox/kernels.js';
+import { explainSuperpixels } from './blackbox/superpixels.js';
+import type { Method } from './types.js';
 
 const Params = z.object({
   S: z.number().int().min(2, { error: 'must be an integer >= 2' }).default(256),
@@ -31,29 +28,14 @@ export const lime: Method<LimeParams> = {
   needs: ['forward'],
   stochastic: true,
   params: Params,
-  async run(model, input, p, ctx) {
-    const started = performance.now();
-    const [n, c, h, w] = input.shape;
+  run: (model, input, p, ctx) => explainSuperpixels(model, input, p, ctx, async (s) => {
     const k = kernels();
-    const baseline = baselineColour(p.baseline, c, ctx);
-    const images = tensor(input.data, input.shape);
-    const scorer = new Scorer(model, images, imagesPerCall(ctx));
-    const maps = new MapBatch(n, c, h, w);
-    const segs = await segment(images, input.shape, p.segmentation, p.n_segments, p.compactness).catch((e) => {
-      images.dispose(); baseline.dispose(); throw e;
-    });
+    const z = await nativeCall(() => k.binarySamples(s.seed, p.S - 1, s.segments, 0.5, [1]));
+    const y = vector(await s.score(z));
     try {
-      for (let i = 0; i < n; i++) {
-        const z = await native(() => k.binarySamples(input.seeds[i], p.S - 1, segs.counts[i], 0.5, [1]));
-        const masks = madeByChunk(p.S, (a, b) => native(() => k.segmentMasks(segs.labels, i, z, a, b)));
-        const y = vector(await scorer.score(i, input.targets[i], masks, baseline, 'logit'));
-        const fit = await native(() => k.limeFit(z, y, p.alpha, p.kernel_width));
-        maps.setPlane(i, await native(() => k.segmentValues(segs.labels, i, fit.coef)));
-        z.dispose(); y.dispose(); fit.coef.dispose();
-      }
+      return (await nativeCall(() => k.limeFit(z, y, p.alpha, p.kernel_width))).coef;
     } finally {
-      images.dispose(); baseline.dispose(); segs.dispose();
+      z.dispose(); y.dispose();
     }
-    return { maps: maps.data, shape: maps.shape, cost: costOf(scorer.forwardPasses, 0, started, n) };
-  },
+  }),
 };

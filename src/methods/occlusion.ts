@@ -8,9 +8,9 @@ import { z } from 'zod';
 import { UserError } from '../errors.js';
 import { tensor } from '../native.js';
 import { BaselineName, baselineColour, imagesPerCall } from './blackbox/params.js';
-import { kernels } from './blackbox/kernels.js';
+import { kernels, nativeCall, vector } from './blackbox/kernels.js';
 import { MapBatch } from './blackbox/maps.js';
-import { Scorer, allAtOnce, native, vector } from './blackbox/scorer.js';
+import { Scorer, allAtOnce } from './blackbox/scorer.js';
 import { costOf, type Method } from './types.js';
 
 /** A size in pixels: one number for both axes, or [height, width]. */
@@ -58,14 +58,14 @@ export const occlusion: Method<OcclusionParams> = {
     const { window, stride } = occlusionGeometry(p, h, w);
     const baseline = baselineColour(p.baseline, c, ctx);
     const images = tensor(input.data, input.shape);
-    const masks = await native(() => kernels().occlusionMasks(h, w, window[0], window[1], stride[0], stride[1]));
+    const masks = await nativeCall(() => kernels().occlusionMasks(h, w, window[0], window[1], stride[0], stride[1]));
     const scorer = new Scorer(model, images, imagesPerCall(ctx));
     const maps = new MapBatch(n, c, h, w);
     try {
       for (let i = 0; i < n; i++) {
         // mask row 0 keeps everything: f_t(x) comes from the same calls as the windows'
         const scores = vector(await scorer.score(i, input.targets[i], allAtOnce(masks), baseline, 'logit'));
-        maps.setPlane(i, await native(() => kernels().occlusionAverage(scores, masks)));
+        maps.setPlane(i, await nativeCall(() => kernels().occlusionAverage(scores, masks)));
         scores.dispose();
       }
     } finally {

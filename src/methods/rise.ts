@@ -8,9 +8,9 @@ import { z } from 'zod';
 import { UserError } from '../errors.js';
 import { tensor, type Tensor } from '../native.js';
 import { imagesPerCall } from './blackbox/params.js';
-import { kernels } from './blackbox/kernels.js';
+import { kernels, nativeCall, vector } from './blackbox/kernels.js';
 import { MapBatch } from './blackbox/maps.js';
-import { Scorer, madeByChunk, native, vector } from './blackbox/scorer.js';
+import { Scorer, madeByChunk } from './blackbox/scorer.js';
 import { costOf, type Method } from './types.js';
 
 const Params = z.object({
@@ -44,13 +44,13 @@ export const rise: Method<RiseParams> = {
     const maps = new MapBatch(n, 1, h, w);
     try {
       for (let i = 0; i < n; i++) {
-        const draws = await native(() => k.riseDraws(input.seeds[i], p.N, s, p.p, h, w));
-        const masks = madeByChunk(p.N, (a, b) => native(() => k.riseMasks(draws.grids, draws.shifts, a, b, h, w)));
+        const draws = await nativeCall(() => k.riseDraws(input.seeds[i], p.N, s, p.p, h, w));
+        const masks = madeByChunk(p.N, (a, b) => nativeCall(() => k.riseMasks(draws.grids, draws.shifts, a, b, h, w)));
         // sum_i f_t(x * M_i) M_i, accumulated in float64 a chunk of masks at a time
         const sum: { acc: Tensor | null } = { acc: null };
         await scorer.score(i, input.targets[i], masks, black, 'probability', async (chunk, scores) => {
           const sc = vector(scores);
-          const next = await native(() => k.accumulateMasks(sum.acc, sc, chunk.keep));
+          const next = await nativeCall(() => k.accumulateMasks(sum.acc, sc, chunk.keep));
           sum.acc?.dispose(); sc.dispose();
           sum.acc = next;
         });

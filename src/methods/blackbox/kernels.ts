@@ -2,7 +2,8 @@
  * The native kernels of the black-box methods (bindings/kernels_wrap.cpp over native/kernels/):
  * their types, and the accessor the methods use.
  */
-import { native, type Tensor } from '../../native.js';
+import { native, tensor, type Tensor } from '../../native.js';
+import { fromNative } from '../../models/torch-model.js';
 
 /** Every call runs in a worker thread. Labels are int64 (H,W), or (N,H,W) with a sample index. */
 export interface BlackBoxKernels {
@@ -38,4 +39,18 @@ export interface BlackBoxKernels {
 
 export function kernels(): BlackBoxKernels {
   return native().kernels;
+}
+
+/** Awaits a native kernel call, turning the engine's user errors into UserErrors. */
+export async function nativeCall<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (e) {
+    throw fromNative(e);
+  }
+}
+
+/** A Float32Array as a 1-D native tensor. */
+export function vector(values: Float32Array): Tensor {
+  return tensor(values, [values.length]);
 }

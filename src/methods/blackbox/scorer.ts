@@ -5,10 +5,10 @@
  * internal batch size alone, so a sample's scores do not depend on the batch it came in.
  */
 import { UserError } from '../../errors.js';
-import { tensor, type Tensor } from '../../native.js';
+import type { Tensor } from '../../native.js';
 import { checkInputShape, type Logits, type Model } from '../../models/model.js';
-import { TorchModel, fromNative } from '../../models/torch-model.js';
-import { kernels } from './kernels.js';
+import { TorchModel } from '../../models/torch-model.js';
+import { kernels, nativeCall } from './kernels.js';
 
 /** keep masks [start, end) of the rows a source holds, and how to let go of them. */
 export interface MaskChunk {
@@ -62,7 +62,7 @@ export class Scorer {
       const end = Math.min(masks.count, start + this.perCall);
       const chunk = await masks.chunk(start, end);
       try {
-        const composite = await native(() => kernels().composeMasked(this.images, sample, chunk.keep, chunk.start, chunk.end, baseline));
+        const composite = await nativeCall(() => kernels().composeMasked(this.images, sample, chunk.keep, chunk.start, chunk.end, baseline));
         const logits = await this.predict(composite);
         const scores = targetScores(logits, target, kind);
         out.set(scores, start);
@@ -107,18 +107,4 @@ export function targetScores(l: Logits, target: number, kind: ScoreKind): Float3
     out[i] = 1 / sum;
   }
   return out;
-}
-
-/** Awaits a native kernel call, turning the engine's user errors into UserErrors. */
-export async function native<T>(call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (e) {
-    throw fromNative(e);
-  }
-}
-
-/** A Float32Array as a 1-D native tensor. */
-export function vector(values: Float32Array): Tensor {
-  return tensor(values, [values.length]);
 }
