@@ -72,7 +72,7 @@ int64_t ScriptModel::kernel_batch(const torch::Tensor& x) const {
   if (!device_.is_cpu()) return 0;
   const int64_t per_row = std::max<int64_t>(1, x.numel() / std::max<int64_t>(1, x.size(0)));
   int64_t k = 8;
-  while (k < 128 && (k * 2) * per_row <= (int64_t{1} << 17)) k *= 2;
+  while (k < 128 && (k * 2) * per_row <= (int64_t{1} << 16)) k *= 2;
   return k;
 }
 

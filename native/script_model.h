@@ -28,7 +28,7 @@ class ScriptModel {
   // Rows per model call. On the CPU every call runs exactly this many rows (the last call padded),
   // because BLAS and oneDNN choose their kernels, and so their rounding, by batch size: with a
   // fixed call size a sample's result does not depend on the batch it came in. Derived from the
-  // image size (about 2^17 values per call, 8 to 128 rows); 0 on CUDA (no padding).
+  // image size (about 2^16 values per call, 8 to 128 rows); 0 on CUDA (no padding).
   int64_t kernel_batch(const torch::Tensor& x) const;
   void set_kernel_batch(int64_t rows) { kernel_batch_override_ = rows; }
   std::mutex& mutex() { return mutex_; }

@@ -6,6 +6,7 @@ import { hideBin } from 'yargs/helpers';
 import { parse as parseYaml } from 'yaml';
 import { UserError } from '../errors.js';
 import { EXIT_USAGE } from './common.js';
+import * as attribute from './attribute.js';
 import * as evaluate from './evaluate.js';
 import * as train from './train.js';
 
@@ -35,6 +36,7 @@ export async function main(args: string[]): Promise<void> {
     .usage('$0 <command> [options]\n\nFeature Attribution Stability Suite: how stable are attributions of image classifiers?')
     .command(train)
     .command(evaluate)
+    .command(attribute)
     .config('config', 'YAML or JSON file whose keys are option names', readConfig)
     .demandCommand(1, 'name a command: fass <command> --help lists its options')
     .strict()

@@ -2,7 +2,7 @@
  * NumPy .npy files (format 1.0): what `fass attribute` writes and what users bring (baselines,
  * maps for `fass compare`). Little-endian float32, float64, int32, int64 and uint8, C order.
  */
-import { readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { InputFileError } from '../errors.js';
 
 export type NpyArray =
@@ -61,4 +61,35 @@ export function readNpy(path: string): NpyArray {
   }
   const data = new (Ctor as unknown as new (b: ArrayBuffer) => NpyArray["data"])(buf.buffer.slice(buf.byteOffset + start, buf.byteOffset + buf.length) as ArrayBuffer);
   return { dtype, data, shape } as NpyArray;
+}
+
+/**
+ * Writes a float32 or int64 .npy of known shape row block by row block, so a run's maps never
+ * have to fit in memory; the file appears under its name only when finish() completes it.
+ */
+export class NpyWriter {
+  private fd: number;
+  private written = 0;
+  private readonly rowElements: number;
+
+  constructor(readonly path: string, readonly dtype: 'float32' | 'int64', readonly shape: number[]) {
+    this.rowElements = shape.slice(1).reduce((a, b) => a * b, 1);
+    const empty = dtype === 'float32' ? new Float32Array(0) : new BigInt64Array(0);
+    const header = encodeNpy({ dtype, data: empty, shape } as NpyArray);
+    this.fd = openSync(path + '.partial', 'w');
+    writeSync(this.fd, header);
+  }
+
+  /** Appends whole rows (a multiple of the row size). */
+  append(rows: Float32Array | BigInt64Array): void {
+    if (rows.length % this.rowElements !== 0) throw new Error(`${this.path}: ${rows.length} values is not a whole number of rows of ${this.rowElements}`);
+    writeSync(this.fd, Buffer.from(rows.buffer, rows.byteOffset, rows.byteLength));
+    this.written += rows.length / this.rowElements;
+  }
+
+  finish(): void {
+    closeSync(this.fd);
+    if (this.written !== this.shape[0]) throw new Error(`${this.path}: wrote ${this.written} rows of ${this.shape[0]}`);
+    renameSync(this.path + '.partial', this.path);
+  }
 }

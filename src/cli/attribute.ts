@@ -1,0 +1,80 @@
+/**
+ * fass attribute --model M --data D --n N --methods a,b,c --out DIR: maps of each method for each
+ * sample (DIR/<method>.npy, dataset order), targets, ids, errors, cost.json and overlays.png.
+ * Method parameters come from --config (`methods: [{name: ..., param: value}, ...]`).
+ */
+import type { Argv } from 'yargs';
+import { z } from 'zod';
+import { Common, DataOptions, Normalisation, validate } from '../config/options.js';
+import { openDataset } from '../data/index.js';
+import { UserError } from '../errors.js';
+import { configure, methodNames, type ConfiguredMethod } from '../methods/registry.js';
+import { loadModel } from '../models/load.js';
+import { attribute } from '../pipeline/attribute.js';
+import { commonOptions, dataOptions, normalisationOptions, run } from './common.js';
+import { table } from './output.js';
+import { progress } from './progress.js';
+
+const Args = Common.extend(DataOptions.shape).extend(Normalisation.shape).extend({
+  model: z.string().min(1),
+  out: z.string().min(1),
+  batchSize: z.number().int().min(1, 'must be an integer >= 1').default(64),
+  internalBatchSize: z.number().int().min(1, 'must be an integer >= 1').optional(),
+});
+
+export const command = 'attribute';
+export const describe = 'attribution maps of each method for each sample, with their cost';
+
+export function builder(y: Argv) {
+  return normalisationOptions(dataOptions(commonOptions(y)))
+    .option('model', { type: 'string', demandOption: true, describe: 'TorchScript (.pt) or ONNX (.onnx) model' })
+    .option('methods', { describe: `comma-separated methods with default parameters (${methodNames().join(', ')}); with parameters: a methods list in --config` })
+    .option('out', { type: 'string', demandOption: true, describe: 'folder for <method>.npy, targets.npy, ids.json, errors.json, cost.json, overlays.png' })
+    .option('batch-size', { type: 'number', default: 64, describe: 'images per batch' })
+    .option('internal-batch-size', { type: 'number', describe: "most images per model call inside a method (default: by image size); memory pressure halves it" })
+    .demandOption('data')
+    .example('$0 attribute --model models/fashion-cnn.pt --data fashion-mnist:test --n 64 --methods saliency,gradcam --out maps', '')
+    .example('$0 attribute --config attribute.yaml', 'methods with parameters:\n  methods:\n    - {name: integrated_gradients, n_steps: 32, method: riemann_trapezoid}\n    - {name: gradcam, layer: conv2, relu: false}');
+}
+
+/** `--methods a,b` or a --config list of {name, ...params}. */
+export function methodsFrom(value: unknown): ConfiguredMethod[] {
+  if (value === undefined) throw new UserError(`name the methods: --methods a,b,c (known: ${methodNames().join(', ')})`);
+  const specs: unknown[] = typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter(Boolean).map((name) => ({ name }))
+    : Array.isArray(value) ? value.flatMap((v) => (typeof v === 'string' ? v.split(',').map((name) => ({ name: name.trim() })) : [v])) : [value];
+  if (specs.length === 0) throw new UserError('--methods is empty');
+  const seen = new Set<string>();
+  return specs.map((s) => {
+    if (!s || typeof s !== 'object' || typeof (s as { name?: unknown }).name !== 'string') {
+      throw new UserError(`methods: each entry needs a name, got ${JSON.stringify(s)}`);
+    }
+    const m = configure(s as { name: string });
+    if (seen.has(m.method.name)) throw new UserError(`method ${m.method.name} is named twice`);
+    seen.add(m.method.name);
+    return m;
+  });
+}
+
+export async function handler(argv: Record<string, unknown>): Promise<void> {
+  await run(Boolean(argv.json), async (out) => {
+    const a = validate(Args, argv);
+    const methods = methodsFrom(argv.methods);
+    const data = await openDataset(a.data, { n: a.n, size: a.size, resize: a.resize, channels: a.channels, labels: a.labels, root: a.dataRoot });
+    const model = await loadModel(a.model, { device: a.device, threads: a.threads, mean: a.mean, std: a.std });
+    const bar = progress('attribute', a.quiet);
+    const r = await attribute({
+      model, data, methods, out: a.out, seed: a.seed, batchSize: a.batchSize, internalBatchSize: a.internalBatchSize,
+      onBatch: (done, total) => bar.update(done, total),
+    }).finally(() => bar.stop());
+    out.say([
+      `wrote     ${r.files.map((f) => `${a.out}/${f}`).join(', ')}`,
+      `samples   ${r.explained} explained of ${r.n}; ${r.errors.length} error(s)${r.errors.length ? ' (errors.json)' : ''}`,
+      r.forward_backward_seconds_per_image ? `model     ${(r.forward_backward_seconds_per_image * 1000).toFixed(3)} ms per image for one forward+backward` : '',
+      '',
+      table(['method', 'img/s', 'fwd/img', 'bwd/img', 'x fwd+bwd'], Object.entries(r.cost).map(([name, c]) => [
+        name, c.images_per_second.toFixed(1), c.forward_passes_per_image.toFixed(1), c.backward_passes_per_image.toFixed(1), c.cost_in_forward_backwards?.toFixed(1) ?? '-',
+      ])),
+    ].filter((l, i) => l !== '' || i === 3).join('\n'));
+    out.result(r);
+  });
+}
