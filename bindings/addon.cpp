@@ -10,6 +10,8 @@ namespace fass_js {
 void InitTrain(Napi::Env env, Napi::Object exports);
 void InitKernels(Napi::Env env, Napi::Object exports);   // kernels_wrap.cpp: black-box method kernels
 void InitAttribution(Napi::Env env, Napi::Object exports);  // attribution_wrap.cpp: gradient methods
+void InitSimilarity(Napi::Env env, Napi::Object exports);   // similarity_wrap.cpp: map similarity metrics
+void InitPerturb(Napi::Env env, Napi::Object exports);      // perturb_wrap.cpp: perturbations and alignment
 
 namespace {
 
@@ -37,6 +39,8 @@ static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
   InitTrain(env, exports);
   InitKernels(env, exports);
   InitAttribution(env, exports);
+  InitSimilarity(env, exports);
+  InitPerturb(env, exports);
   exports.Set("buildInfo", Napi::Function::New(env, BuildInfo));
   return exports;
 }
