@@ -1,0 +1,117 @@
+/**
+ * A run file: create or reopen, refuse a different configuration, append one batch per
+ * transaction (rows and the `done` marks together, so a run killed at any moment resumes with no
+ * duplicate and no lost row), and read back what is done.
+ */
+import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
+import { UserError } from '../errors.js';
+import { SCHEMA, SIMILARITY_COLUMNS, type PairRow, type SampleRow } from './schema.js';
+
+export class RunFile {
+  private constructor(readonly path: string, private readonly db: DuckDBInstance, readonly conn: DuckDBConnection) {}
+
+  /**
+   * Opens `path`, creating it with `config` when new. An existing file must hold the same
+   * configuration, compared key by key: a difference is a UserError naming each key.
+   */
+  static async open(path: string, config: Record<string, unknown>): Promise<RunFile> {
+    let db: DuckDBInstance;
+    try {
+      db = await DuckDBInstance.create(path);
+    } catch (e) {
+      throw new UserError(`${path}: cannot open it as a DuckDB run file (${(e as Error).message.split('\n')[0]})`);
+    }
+    const conn = await db.connect();
+    await conn.run(SCHEMA);
+    const f = new RunFile(path, db, conn);
+    const stored = await f.config();
+    if (!stored) {
+      await conn.run('INSERT INTO meta VALUES ($1, $2)', ['config', JSON.stringify(config)]);
+    } else {
+      const diff = configDiff(stored, config);
+      if (diff.length) {
+        f.close();
+        throw new UserError(
+          `${path} holds a run with another configuration; refusing to mix them:\n  ${diff.join('\n  ')}`,
+          'give another --out, or delete the file to start over',
+        );
+      }
+    }
+    return f;
+  }
+
+  async config(): Promise<Record<string, unknown> | null> {
+    const r = await this.conn.runAndReadAll("SELECT value FROM meta WHERE key = 'config'");
+    const rows = r.getRowObjects();
+    return rows.length ? (JSON.parse(String(rows[0].value)) as Record<string, unknown>) : null;
+  }
+
+  async setMeta(key: string, value: unknown): Promise<void> {
+    await this.conn.run('INSERT OR REPLACE INTO meta VALUES ($1, $2)', [key, JSON.stringify(value)]);
+  }
+
+  async meta(key: string): Promise<unknown> {
+    const rows = (await this.conn.runAndReadAll('SELECT value FROM meta WHERE key = $1', [key])).getRowObjects();
+    return rows.length ? JSON.parse(String(rows[0].value)) : undefined;
+  }
+
+  /** Sample indices whose rows are all written. */
+  async done(): Promise<Set<number>> {
+    const r = await this.conn.runAndReadAll('SELECT sample_index FROM done');
+    return new Set(r.getRowObjects().map((o) => Number(o.sample_index)));
+  }
+
+  /** One batch, atomically: its sample rows, pair rows and done marks. */
+  async appendBatch(samples: SampleRow[], pairs: PairRow[]): Promise<void> {
+    await this.conn.run('BEGIN TRANSACTION');
+    try {
+      const sa = await this.conn.createAppender('samples');
+      for (const s of samples) {
+        sa.appendInteger(s.sample_index); sa.appendVarchar(s.sample_id); optInt(sa, s.label);
+        sa.appendVarchar(s.status); optInt(sa, s.clean_pred); optText(sa, s.reason); sa.endRow();
+      }
+      sa.flushSync(); sa.closeSync();
+      const pa = await this.conn.createAppender('pairs');
+      for (const p of pairs) {
+        pa.appendInteger(p.sample_index); pa.appendVarchar(p.sample_id);
+        pa.appendVarchar(p.perturbation); pa.appendVarchar(p.family); pa.appendVarchar(p.name); optDouble(pa, p.severity);
+        pa.appendVarchar(p.method); pa.appendVarchar(p.status);
+        optInt(pa, p.clean_pred); optInt(pa, p.perturbed_pred);
+        if (p.prediction_changed === null) pa.appendNull(); else pa.appendBoolean(p.prediction_changed);
+        optDouble(pa, p.logit_change);
+        for (const c of SIMILARITY_COLUMNS) optDouble(pa, p.scores[c]);
+        optText(pa, p.reason); pa.endRow();
+      }
+      pa.flushSync(); pa.closeSync();
+      const da = await this.conn.createAppender('done');
+      for (const s of samples) { da.appendInteger(s.sample_index); da.endRow(); }
+      da.flushSync(); da.closeSync();
+      await this.conn.run('COMMIT');
+    } catch (e) {
+      await this.conn.run('ROLLBACK');
+      throw e;
+    }
+  }
+
+  async query(sql: string, params: (string | number | boolean | null)[] = []): Promise<Record<string, unknown>[]> {
+    return (await this.conn.runAndReadAll(sql, params)).getRowObjects() as Record<string, unknown>[];
+  }
+
+  close(): void {
+    this.conn.closeSync();
+    this.db.closeSync();
+  }
+}
+
+function optInt(a: DuckDBAppender, v: number | null | undefined) { if (v === null || v === undefined) a.appendNull(); else a.appendInteger(v); }
+function optText(a: DuckDBAppender, v: string | null | undefined) { if (v === null || v === undefined) a.appendNull(); else a.appendVarchar(v); }
+/** NaN and missing scores are NULL; the row's reason says why. */
+function optDouble(a: DuckDBAppender, v: number | null | undefined) { if (v === null || v === undefined || !Number.isFinite(v)) a.appendNull(); else a.appendDouble(v); }
+
+/** "key: stored X, now Y" for each top-level key whose JSON differs. */
+export function configDiff(stored: Record<string, unknown>, now: Record<string, unknown>): string[] {
+  const keys = [...new Set([...Object.keys(stored), ...Object.keys(now)])].sort();
+  return keys
+    .filter((k) => JSON.stringify(stored[k]) !== JSON.stringify(now[k]))
+    .map((k) => `${k}: the file has ${JSON.stringify(stored[k]) ?? 'nothing'}, this command ${JSON.stringify(now[k]) ?? 'nothing'}`);
+}

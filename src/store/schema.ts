@@ -1,0 +1,52 @@
+/**
+ * The run file's tables (one DuckDB file per run). Every (sample, perturbation, method) the plan
+ * names ends as exactly one `pairs` row: kept (with its scores), filtered (prediction changed, both
+ * predictions recorded) or error (with its reason). A sample whose rows are all written is in
+ * `done`, in the same transaction, which is what a resumed run skips.
+ */
+export const SIMILARITY_COLUMNS = ['ssim', 'spearman', 'topk_jaccard', 'fass', 'pearson', 'cosine', 'l2'] as const;
+export type SimilarityColumn = (typeof SIMILARITY_COLUMNS)[number];
+
+export const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
+CREATE TABLE IF NOT EXISTS samples (
+  sample_index INTEGER PRIMARY KEY, sample_id VARCHAR NOT NULL, label INTEGER,
+  status VARCHAR NOT NULL, clean_pred INTEGER, reason VARCHAR);
+CREATE TABLE IF NOT EXISTS pairs (
+  sample_index INTEGER NOT NULL, sample_id VARCHAR NOT NULL,
+  perturbation VARCHAR NOT NULL, family VARCHAR NOT NULL, name VARCHAR NOT NULL, severity DOUBLE,
+  method VARCHAR NOT NULL, status VARCHAR NOT NULL,
+  clean_pred INTEGER, perturbed_pred INTEGER, prediction_changed BOOLEAN, logit_change DOUBLE,
+  ${SIMILARITY_COLUMNS.map((c) => `${c} DOUBLE`).join(', ')},
+  reason VARCHAR,
+  PRIMARY KEY (sample_index, perturbation, method));
+CREATE TABLE IF NOT EXISTS done (sample_index INTEGER PRIMARY KEY);
+`;
+
+export type PairStatus = 'kept' | 'filtered' | 'error';
+
+export interface SampleRow {
+  sample_index: number;
+  sample_id: string;
+  label: number | null;
+  status: 'ok' | 'error';
+  clean_pred: number | null;
+  reason: string | null;
+}
+
+export interface PairRow {
+  sample_index: number;
+  sample_id: string;
+  perturbation: string;
+  family: string;
+  name: string;
+  severity: number | null;
+  method: string;
+  status: PairStatus;
+  clean_pred: number | null;
+  perturbed_pred: number | null;
+  prediction_changed: boolean | null;
+  logit_change: number | null;
+  scores: Partial<Record<SimilarityColumn, number>>;
+  reason: string | null;
+}
