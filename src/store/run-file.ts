@@ -5,7 +5,7 @@
  */
 import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
 import { UserError } from '../errors.js';
-import { SCHEMA, SIMILARITY_COLUMNS, type PairRow, type SampleRow } from './schema.js';
+import { SCHEMA, SIMILARITY_COLUMNS, type GalleryRow, type PairRow, type SampleRow } from './schema.js';
 
 export class RunFile {
   private constructor(readonly path: string, private readonly db: DuckDBInstance, readonly conn: DuckDBConnection) {}
@@ -61,8 +61,8 @@ export class RunFile {
     return new Set(r.getRowObjects().map((o) => Number(o.sample_index)));
   }
 
-  /** One batch, atomically: its sample rows, pair rows and done marks. */
-  async appendBatch(samples: SampleRow[], pairs: PairRow[]): Promise<void> {
+  /** One batch, atomically: its sample rows, pair rows, gallery strips and done marks. */
+  async appendBatch(samples: SampleRow[], pairs: PairRow[], gallery: GalleryRow[] = []): Promise<void> {
     await this.conn.run('BEGIN TRANSACTION');
     try {
       const sa = await this.conn.createAppender('samples');
@@ -83,6 +83,14 @@ export class RunFile {
         optText(pa, p.reason); pa.endRow();
       }
       pa.flushSync(); pa.closeSync();
+      if (gallery.length) {
+        const ga = await this.conn.createAppender('gallery');
+        for (const g of gallery) {
+          ga.appendInteger(g.sample_index); ga.appendVarchar(g.sample_id); ga.appendVarchar(g.perturbation); ga.appendVarchar(g.method);
+          ga.appendBlob(g.png); ga.endRow();
+        }
+        ga.flushSync(); ga.closeSync();
+      }
       const da = await this.conn.createAppender('done');
       for (const s of samples) { da.appendInteger(s.sample_index); da.endRow(); }
       da.flushSync(); da.closeSync();

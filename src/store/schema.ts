@@ -21,7 +21,19 @@ CREATE TABLE IF NOT EXISTS pairs (
   reason VARCHAR,
   PRIMARY KEY (sample_index, perturbation, method));
 CREATE TABLE IF NOT EXISTS done (sample_index INTEGER PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS gallery (
+  sample_index INTEGER NOT NULL, sample_id VARCHAR NOT NULL, perturbation VARCHAR NOT NULL, method VARCHAR NOT NULL,
+  png BLOB NOT NULL, PRIMARY KEY (sample_index, perturbation, method));
 `;
+
+/** A strip for the report: image, perturbed image, clean map, aligned perturbed map (PNG). */
+export interface GalleryRow {
+  sample_index: number;
+  sample_id: string;
+  perturbation: string;
+  method: string;
+  png: Uint8Array;
+}
 
 export type PairStatus = 'kept' | 'filtered' | 'error';
 

@@ -1,0 +1,60 @@
+/**
+ * `fass report`: one self-contained HTML file (inline SVG plots, PNG gallery as data URIs, no
+ * script, no network) from a run file's summary. Every string from the run (paths, ids, names)
+ * is escaped.
+ */
+import { writeFileSync, renameSync } from 'node:fs';
+import type { RunFile } from '../store/run-file.js';
+import type { Cell, Summary } from '../store/aggregate.js';
+import { escapeXml as esc } from '../util/escape.js';
+import { rankingPlot, retentionPlot, stabilityPlot } from './plots.js';
+
+const STYLE = `body{font:14px/1.4 system-ui,sans-serif;margin:2em auto;max-width:1200px;color:#222}
+table{border-collapse:collapse;margin:1em 0}td,th{padding:2px 8px;border-bottom:1px solid #ddd;text-align:right}
+td:first-child,th:first-child,td.l,th.l{text-align:left}h2{margin-top:2em}.gallery img{image-rendering:pixelated;margin:4px;border:1px solid #ccc}
+.note{color:#666}figure{margin:1em 0}`;
+
+const num = (v: number | null | undefined, d = 3) => (v === null || v === undefined ? '–' : v.toFixed(d));
+
+function cellRows(cells: Cell[]): string {
+  return cells.map((c) => `<tr><td>${esc(c.method)}</td><td class="l">${esc(c.family)}</td><td class="l">${esc(c.perturbation)}</td>
+<td>${num(c.metrics.fass.mean)}</td><td>${num(c.metrics.fass.ci_low)}–${num(c.metrics.fass.ci_high)}</td><td>${num(c.metrics.ssim.mean)}</td>
+<td>${num(c.metrics.spearman.mean)}</td><td>${num(c.metrics.topk_jaccard.mean)}</td><td>${c.n_kept}</td><td>${num(c.retention, 2)}</td><td>${c.n_errors}</td></tr>`).join('\n');
+}
+
+function cellTable(cells: Cell[]): string {
+  return `<table><tr><th>method</th><th class="l">family</th><th class="l">perturbation</th><th>FASS</th><th>95% CI</th><th>SSIM</th><th>Spearman</th><th>top-k Jaccard</th><th>n kept</th><th>retention</th><th>errors</th></tr>
+${cellRows(cells)}</table>`;
+}
+
+async function gallery(run: RunFile): Promise<string> {
+  const rows = await run.query('SELECT sample_id, perturbation, method, png FROM gallery ORDER BY perturbation, method, sample_index');
+  if (!rows.length) return '<p class="note">No gallery in this run.</p>';
+  const by = new Map<string, Record<string, unknown>[]>();
+  for (const r of rows) (by.get(String(r.perturbation)) ?? by.set(String(r.perturbation), []).get(String(r.perturbation))!).push(r);
+  return [...by.entries()].map(([p, rs]) => `<h3>${esc(p)}</h3><div class="gallery">${rs.map((r) => {
+    const b64 = Buffer.from((r.png as { bytes: Uint8Array }).bytes ?? (r.png as Uint8Array)).toString('base64');
+    const title = `${r.sample_id} · ${r.method} (image, perturbed, map, aligned perturbed map)`;
+    return `<img src="data:image/png;base64,${b64}" alt="${esc(title)}" title="${esc(title)}">`;
+  }).join('')}</div>`).join('\n');
+}
+
+export async function writeReport(run: RunFile, summary: Summary, path: string): Promise<void> {
+  const config = (await run.config()) ?? {};
+  const [stability, retention, ranking] = await Promise.all([stabilityPlot(summary), retentionPlot(summary), rankingPlot(summary)]);
+  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>fass report: ${esc(String(config.model ?? ''))}</title><style>${STYLE}</style></head><body>
+<h1>Attribution stability</h1>
+<table>${Object.entries(config).map(([k, v]) => `<tr><th class="l">${esc(k)}</th><td class="l">${esc(typeof v === 'string' ? v : JSON.stringify(v))}</td></tr>`).join('')}</table>
+<p>${summary.errors.samples} sample error(s), ${summary.errors.pairs} pair error(s).</p>
+<h2>Method ranking</h2><figure>${ranking}</figure>
+<table><tr><th>rank</th><th class="l">method</th><th>mean FASS</th></tr>${summary.ranking.map((r) => `<tr><td>${r.rank}</td><td class="l">${esc(r.method)}</td><td>${num(r.fass)}</td></tr>`).join('')}</table>
+<h2>Stability against severity</h2><figure>${stability}</figure>
+<h2>Retention against severity</h2><figure>${retention}</figure>
+<table><tr><th class="l">perturbation</th><th class="l">family</th><th>kept</th><th>total</th><th>retention</th></tr>${summary.retention.map((r) => `<tr><td>${esc(r.perturbation)}</td><td class="l">${esc(r.family)}</td><td>${r.kept}</td><td>${r.total}</td><td>${num(r.retention, 3)}</td></tr>`).join('')}</table>
+<h2>All cells</h2>${cellTable(summary.cells)}
+${summary.filtered ? `<h2>With the prediction filter (run scored without it)</h2>${cellTable(summary.filtered.cells)}` : ''}
+<h2>Gallery</h2>${await gallery(run)}
+</body></html>\n`;
+  writeFileSync(path + '.partial', html);
+  renameSync(path + '.partial', path);
+}

@@ -1,0 +1,133 @@
+/**
+ * Aggregates of a run file, per (method, family, perturbation, severity): mean, std, bootstrap
+ * 95% CI, n kept and retention of every similarity metric; the method ranking; and, for runs
+ * scored without the filter, the same with and without it. Everything is computed from rows
+ * sorted by sample, with seeded resampling, so a resumed, sharded or merged run gives the same
+ * numbers as one uninterrupted run.
+ */
+import { deriveSeed } from '../methods/seeds.js';
+import type { RunFile } from './run-file.js';
+import { SIMILARITY_COLUMNS, type SimilarityColumn } from './schema.js';
+
+export interface Stat {
+  mean: number | null;
+  std: number | null;
+  ci_low: number | null;
+  ci_high: number | null;
+  n: number;
+}
+
+export interface Cell {
+  method: string;
+  family: string;
+  perturbation: string;
+  name: string;
+  severity: number | null;
+  n_pairs: number;
+  n_kept: number;
+  n_filtered: number;
+  n_errors: number;
+  retention: number | null;
+  metrics: Record<SimilarityColumn, Stat>;
+}
+
+export interface Ranking { method: string; fass: number | null; rank: number }
+
+export interface Summary {
+  cells: Cell[];
+  ranking: Ranking[];
+  /** Only for runs with --filter none: the cells restricted to pairs whose prediction held. */
+  filtered?: { cells: Cell[]; ranking: Ranking[] };
+  retention: { perturbation: string; family: string; severity: number | null; kept: number; total: number; retention: number | null }[];
+  errors: { samples: number; pairs: number };
+}
+
+export const BOOTSTRAP_RESAMPLES = 1000;
+/** Above this many values the bootstrap of the mean is replaced by its normal limit (same to 3 digits, far cheaper). */
+export const BOOTSTRAP_MAX_N = 5000;
+
+/** mulberry32: a small seeded PRNG for resampling. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function stat(values: number[], seed: number): Stat {
+  const n = values.length;
+  if (n === 0) return { mean: null, std: null, ci_low: null, ci_high: null, n };
+  const mean = values.reduce((a, b) => a + b, 0) / n;
+  const std = n > 1 ? Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : 0;
+  if (n > BOOTSTRAP_MAX_N) {
+    const h = (1.959963984540054 * std) / Math.sqrt(n);
+    return { mean, std, ci_low: mean - h, ci_high: mean + h, n };
+  }
+  const next = rng(seed);
+  const means = new Float64Array(BOOTSTRAP_RESAMPLES);
+  for (let b = 0; b < BOOTSTRAP_RESAMPLES; b++) {
+    let s = 0;
+    for (let i = 0; i < n; i++) s += values[Math.floor(next() * n)];
+    means[b] = s / n;
+  }
+  means.sort();
+  return { mean, std, ci_low: means[Math.floor(0.025 * (BOOTSTRAP_RESAMPLES - 1))], ci_high: means[Math.ceil(0.975 * (BOOTSTRAP_RESAMPLES - 1))], n };
+}
+
+async function cells(run: RunFile, seed: number, where: string): Promise<Cell[]> {
+  const rows = await run.query(`
+    SELECT method, family, perturbation, name, severity, status, ${SIMILARITY_COLUMNS.join(', ')}
+    FROM pairs ${where} ORDER BY method, perturbation, sample_index`);
+  const groups = new Map<string, Record<string, unknown>[]>();
+  for (const r of rows) {
+    const k = `${r.method}\u0000${r.perturbation}`;
+    (groups.get(k) ?? groups.set(k, []).get(k)!).push(r);
+  }
+  return [...groups.values()].map((g) => {
+    const f = g[0];
+    const kept = g.filter((r) => r.status === 'kept'), filtered = g.filter((r) => r.status === 'filtered').length;
+    const metrics = Object.fromEntries(SIMILARITY_COLUMNS.map((c) => {
+      const vals = kept.map((r) => r[c]).filter((v): v is number => typeof v === 'number');
+      return [c, stat(vals, deriveSeed(seed, String(f.perturbation), String(f.method), c))];
+    })) as Record<SimilarityColumn, Stat>;
+    return {
+      method: String(f.method), family: String(f.family), perturbation: String(f.perturbation), name: String(f.name),
+      severity: f.severity === null ? null : Number(f.severity), n_pairs: g.length, n_kept: kept.length, n_filtered: filtered,
+      n_errors: g.length - kept.length - filtered, retention: kept.length + filtered ? kept.length / (kept.length + filtered) : null, metrics,
+    };
+  });
+}
+
+/** Methods by the mean over perturbation cells of their mean fass composite (cells weigh equally). */
+export function rank(cs: Cell[]): Ranking[] {
+  const by = new Map<string, number[]>();
+  for (const c of cs) if (c.metrics.fass.mean !== null) (by.get(c.method) ?? by.set(c.method, []).get(c.method)!).push(c.metrics.fass.mean);
+  const methods = [...new Set(cs.map((c) => c.method))];
+  return methods
+    .map((m) => { const v = by.get(m) ?? []; return { method: m, fass: v.length ? v.reduce((a, b) => a + b, 0) / v.length : null }; })
+    .sort((a, b) => (b.fass ?? -Infinity) - (a.fass ?? -Infinity) || a.method.localeCompare(b.method))
+    .map((r, i) => ({ ...r, rank: i + 1 }));
+}
+
+export async function summarise(run: RunFile, seed: number, filter: string): Promise<Summary> {
+  const all = await cells(run, seed, '');
+  const retention = (await run.query(`
+    SELECT perturbation, any_value(family) AS family, any_value(severity) AS severity,
+           count(*) FILTER (WHERE NOT prediction_changed)::INT AS kept, count(*)::INT AS total
+    FROM (SELECT DISTINCT sample_index, perturbation, family, severity, prediction_changed FROM pairs WHERE prediction_changed IS NOT NULL)
+    GROUP BY perturbation ORDER BY perturbation`)).map((r) => ({
+    perturbation: String(r.perturbation), family: String(r.family), severity: r.severity === null ? null : Number(r.severity),
+    kept: Number(r.kept), total: Number(r.total), retention: Number(r.total) ? Number(r.kept) / Number(r.total) : null,
+  }));
+  const [{ s, p }] = await run.query(`SELECT (SELECT count(*) FROM samples WHERE status = 'error')::INT AS s, (SELECT count(*) FROM pairs WHERE status = 'error')::INT AS p`);
+  const summary: Summary = { cells: all, ranking: rank(all), retention, errors: { samples: Number(s), pairs: Number(p) } };
+  if (filter === 'none') {
+    const kept = await cells(run, seed, 'WHERE prediction_changed = false');
+    summary.filtered = { cells: kept, ranking: rank(kept) };
+  }
+  return summary;
+}
