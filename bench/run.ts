@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { dirname } from 'node:path';
 import { existsSync } from 'node:fs';
+import { attribution } from './attribution.js';
 import { foundation } from './foundation.js';
+import { similarityBench } from './similarity.js';
 import { writeResult } from './measure.js';
 
 function repoRoot(): string {
@@ -19,6 +21,8 @@ const root = repoRoot();
 const ref = (f: string) => join(root, 'test', 'fixtures', 'reference', f);
 const suites: Record<string, () => Promise<unknown>> = {
   foundation: () => foundation(ref('fashion_cnn_good.ts.pt'), ref('fashion_cnn_good.onnx')),
+  attribution: () => attribution(root, ref('fashion_cnn_good.ts.pt'), ref('fashion_cnn_good.onnx'), join(root, 'test', 'fixtures', 'data', 'images16.bin')),
+  similarity: () => similarityBench(),
 };
 
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(suites);

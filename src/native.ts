@@ -78,6 +78,19 @@ export interface Native {
   // --- black-box kernels (kernels_wrap.cpp) ---
   /** Kernels of occlusion, lime, kernel_shap and rise (native/kernels/). Masks are keep masks (K,1,H,W). */
   kernels: import('./methods/blackbox/kernels.js').BlackBoxKernels;
+  // --- perturbations (perturb_wrap.cpp) ---
+  /** Perturbations, alignment and valid masks (native/perturb/); used through src/perturb/apply.ts. */
+  perturb: import('./perturb/native-ops.js').NativePerturb;
+  // --- similarity (similarity_wrap.cpp) ---
+  /**
+   * Per-pair similarity of two stacks of maps ((N,C,H,W) or (N,H,W)) over an optional valid mask,
+   * every metric in one pass (native/similarity/). reduce: sum (default), abs-sum, mean, l2, none.
+   * Resolves to one Float64Array of scores (NaN: degenerate) and one reason per pair, by metric key.
+   */
+  similarity(
+    a: Tensor, b: Tensor, mask: Tensor | null, metrics: import('./metrics/similarity.js').NativeSimilarityMetric[],
+    reduce?: string, threads?: number,
+  ): Promise<import('./metrics/similarity.js').NativeSimilarityResult>;
 }
 
 function packageRoot(): string {

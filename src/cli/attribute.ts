@@ -7,8 +7,8 @@ import type { Argv } from 'yargs';
 import { z } from 'zod';
 import { Common, DataOptions, Normalisation, validate } from '../config/options.js';
 import { openDataset } from '../data/index.js';
-import { UserError } from '../errors.js';
-import { configure, methodNames, type ConfiguredMethod } from '../methods/registry.js';
+import { methodSpecs } from '../config/methods.js';
+import { configure, methodNames } from '../methods/registry.js';
 import { loadModel } from '../models/load.js';
 import { attribute } from '../pipeline/attribute.js';
 import { commonOptions, dataOptions, normalisationOptions, run } from './common.js';
@@ -37,28 +37,10 @@ export function builder(y: Argv) {
     .example('$0 attribute --config attribute.yaml', 'methods with parameters:\n  methods:\n    - {name: integrated_gradients, n_steps: 32, method: riemann_trapezoid}\n    - {name: gradcam, layer: conv2, relu: false}');
 }
 
-/** `--methods a,b` or a --config list of {name, ...params}. */
-export function methodsFrom(value: unknown): ConfiguredMethod[] {
-  if (value === undefined) throw new UserError(`name the methods: --methods a,b,c (known: ${methodNames().join(', ')})`);
-  const specs: unknown[] = typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter(Boolean).map((name) => ({ name }))
-    : Array.isArray(value) ? value.flatMap((v) => (typeof v === 'string' ? v.split(',').map((name) => ({ name: name.trim() })) : [v])) : [value];
-  if (specs.length === 0) throw new UserError('--methods is empty');
-  const seen = new Set<string>();
-  return specs.map((s) => {
-    if (!s || typeof s !== 'object' || typeof (s as { name?: unknown }).name !== 'string') {
-      throw new UserError(`methods: each entry needs a name, got ${JSON.stringify(s)}`);
-    }
-    const m = configure(s as { name: string });
-    if (seen.has(m.method.name)) throw new UserError(`method ${m.method.name} is named twice`);
-    seen.add(m.method.name);
-    return m;
-  });
-}
-
 export async function handler(argv: Record<string, unknown>): Promise<void> {
   await run(Boolean(argv.json), async (out) => {
     const a = validate(Args, argv);
-    const methods = methodsFrom(argv.methods);
+    const methods = methodSpecs(argv.methods).map(configure);
     const data = await openDataset(a.data, { n: a.n, size: a.size, resize: a.resize, channels: a.channels, labels: a.labels, root: a.dataRoot });
     const model = await loadModel(a.model, { device: a.device, threads: a.threads, mean: a.mean, std: a.std });
     const bar = progress('attribute', a.quiet);

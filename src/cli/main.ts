@@ -7,7 +7,12 @@ import { parse as parseYaml } from 'yaml';
 import { UserError } from '../errors.js';
 import { EXIT_USAGE } from './common.js';
 import * as attribute from './attribute.js';
+import * as compare from './compare.js';
 import * as evaluate from './evaluate.js';
+import * as exportCmd from './export.js';
+import * as merge from './merge.js';
+import * as report from './report.js';
+import * as stability from './stability.js';
 import * as train from './train.js';
 
 /** --config FILE: YAML or JSON whose keys are option names (kebab- or camelCase). */
@@ -37,6 +42,11 @@ export async function main(args: string[]): Promise<void> {
     .command(train)
     .command(evaluate)
     .command(attribute)
+    .command(stability)
+    .command(report)
+    .command(merge)
+    .command(exportCmd)
+    .command(compare)
     .config('config', 'YAML or JSON file whose keys are option names', readConfig)
     .demandCommand(1, 'name a command: fass <command> --help lists its options')
     .strict()

@@ -3,6 +3,7 @@
  * transaction (rows and the `done` marks together, so a run killed at any moment resumes with no
  * duplicate and no lost row), and read back what is done.
  */
+import { existsSync } from 'node:fs';
 import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
 import { UserError } from '../errors.js';
 import { SCHEMA, SIMILARITY_COLUMNS, type GalleryRow, type PairRow, type SampleRow } from './schema.js';
@@ -36,6 +37,23 @@ export class RunFile {
           'give another --out, or delete the file to start over',
         );
       }
+    }
+    return f;
+  }
+
+  /** An existing run file, for reading (report, export, summaries): no configuration check. */
+  static async read(path: string): Promise<RunFile> {
+    if (!existsSync(path)) throw new UserError(`${path}: run file not found`);
+    let db: DuckDBInstance;
+    try {
+      db = await DuckDBInstance.create(path);
+    } catch (e) {
+      throw new UserError(`${path}: not a DuckDB run file (${(e as Error).message.split('\n')[0]})`);
+    }
+    const f = new RunFile(path, db, await db.connect());
+    if (!(await f.config().catch(() => null))) {
+      f.close();
+      throw new UserError(`${path} is not a fass run file (no configuration)`);
     }
     return f;
   }

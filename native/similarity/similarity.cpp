@@ -1,0 +1,324 @@
+#include "similarity.h"
+
+#include <ATen/Parallel.h>
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <sstream>
+
+#include "errors.h"
+#include "kernels.h"
+
+namespace fass::similarity {
+
+namespace {
+
+namespace K = kernels;
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+std::vector<int64_t> dims(const torch::Tensor& t) { return t.sizes().vec(); }
+
+// One computation a pair needs; metrics that share one (fass and ssim, say) share its result.
+struct Part {
+  enum Kind { Ssim, Spearman, Topk, Pearson, Cosine, L2 } kind;
+  bool flag = false;  // Ssim: gaussian; Spearman: abs; Topk: signed
+  double frac = 0;
+  int64_t k = 0;
+  bool operator==(const Part& o) const { return kind == o.kind && flag == o.flag && frac == o.frac && k == o.k; }
+};
+
+const char* part_name(Part::Kind k) {
+  switch (k) {
+    case Part::Ssim: return "ssim";
+    case Part::Spearman: return "spearman";
+    case Part::Topk: return "topk_jaccard";
+    case Part::Pearson: return "pearson";
+    case Part::Cosine: return "cosine";
+    case Part::L2: return "l2";
+  }
+  return "?";
+}
+
+// What each requested metric reads: one part, or three for fass (ssim, spearman, topk).
+struct Plan {
+  std::vector<Part> parts;
+  std::vector<std::vector<size_t>> uses;  // per metric, indices into parts
+
+  size_t add(const Part& p) {
+    for (size_t i = 0; i < parts.size(); ++i)
+      if (parts[i] == p) return i;
+    parts.push_back(p);
+    return parts.size() - 1;
+  }
+};
+
+Plan plan_of(const std::vector<Metric>& metrics) {
+  Plan plan;
+  for (const auto& m : metrics) {
+    const Part ssim{Part::Ssim, m.window == Window::Gaussian};
+    const Part spear{Part::Spearman, m.abs};
+    const Part topk{Part::Topk, m.signed_topk, m.k > 0 ? 0.0 : m.frac, m.k};
+    std::vector<size_t> use;
+    if (m.name == "ssim") use = {plan.add(ssim)};
+    else if (m.name == "spearman") use = {plan.add(spear)};
+    else if (m.name == "topk_jaccard") use = {plan.add(topk)};
+    else if (m.name == "pearson") use = {plan.add({Part::Pearson})};
+    else if (m.name == "cosine") use = {plan.add({Part::Cosine})};
+    else if (m.name == "l2") use = {plan.add({Part::L2})};
+    else use = {plan.add(ssim), plan.add(spear), plan.add(topk)};  // fass
+    plan.uses.push_back(use);
+  }
+  return plan;
+}
+
+// Per-thread buffers: the pair's reduced maps and mask, its valid values (compacted), and its
+// normalised maps for SSIM.
+struct PairScratch {
+  K::Scratch k;
+  std::vector<double> fa, fb, va, vb, na, nb;
+  std::vector<uint8_t> mask;
+};
+
+int64_t topk_count(const Part& p, int64_t n) {
+  const int64_t k = p.k > 0 ? p.k : static_cast<int64_t>(std::floor(p.frac * static_cast<double>(n)));
+  return std::max<int64_t>(1, std::min(k, n));
+}
+
+// One pair's (C,H,W) maps as an (H',W) float64 map (SPEC.md section 1), into out.
+template <typename T>
+void reduce_pair(const T* x, int64_t c, int64_t hw, Reduce r, std::vector<double>& out) {
+  if (r == Reduce::None || c == 1) {
+    out.resize(static_cast<size_t>(c * hw));
+    for (int64_t i = 0; i < c * hw; ++i) out[i] = static_cast<double>(x[i]);
+    return;
+  }
+  out.assign(static_cast<size_t>(hw), 0.0);
+  double* o = out.data();
+  for (int64_t k = 0; k < c; ++k) {
+    const T* xk = x + k * hw;
+    switch (r) {
+      case Reduce::AbsSum: for (int64_t i = 0; i < hw; ++i) o[i] += std::fabs(static_cast<double>(xk[i])); break;
+      case Reduce::L2: for (int64_t i = 0; i < hw; ++i) o[i] += static_cast<double>(xk[i]) * static_cast<double>(xk[i]); break;
+      default: for (int64_t i = 0; i < hw; ++i) o[i] += static_cast<double>(xk[i]); break;
+    }
+  }
+  if (r == Reduce::Mean) for (int64_t i = 0; i < hw; ++i) o[i] /= static_cast<double>(c);
+  if (r == Reduce::L2) for (int64_t i = 0; i < hw; ++i) o[i] = std::sqrt(o[i]);
+}
+
+// Where a pair's data lives: contiguous CPU tensors of the inputs (float32 or float64) and the
+// mask as bytes, (N, cm, H, W) with cm 1 or C.
+struct Source {
+  torch::Tensor a, b, mask;
+  int64_t c, h, w, cm;
+  Reduce reduce;
+  int64_t rows() const { return reduce == Reduce::None ? c * h : h; }
+};
+
+// Scores pair i for every part.
+void score_pair(const Source& src, int64_t i, const std::vector<Part>& parts, K::Score* out, PairScratch& s) {
+  const int64_t c = src.c, hw0 = src.h * src.w, h = src.rows(), w = src.w, hw = h * w;
+  if (src.a.scalar_type() == torch::kFloat64) {
+    reduce_pair(src.a.data_ptr<double>() + i * c * hw0, c, hw0, src.reduce, s.fa);
+    reduce_pair(src.b.data_ptr<double>() + i * c * hw0, c, hw0, src.reduce, s.fb);
+  } else {
+    reduce_pair(src.a.data_ptr<float>() + i * c * hw0, c, hw0, src.reduce, s.fa);
+    reduce_pair(src.b.data_ptr<float>() + i * c * hw0, c, hw0, src.reduce, s.fb);
+  }
+  const double* a = s.fa.data();
+  const double* b = s.fb.data();
+  const uint8_t* v = nullptr;
+  if (src.mask.defined()) {
+    const uint8_t* m = src.mask.data_ptr<uint8_t>() + i * src.cm * hw0;
+    if (src.cm == 1 && h != src.h) {  // one (H,W) mask for every channel stacked as rows
+      s.mask.resize(static_cast<size_t>(hw));
+      for (int64_t k = 0; k < c; ++k) std::copy(m, m + hw0, s.mask.begin() + k * hw0);
+      v = s.mask.data();
+    } else {
+      v = m;
+    }
+  }
+  // The valid values (the maps themselves when there is no mask), finiteness, ranges.
+  const double *va = a, *vb = b;
+  int64_t n = hw;
+  if (v) {
+    s.va.resize(static_cast<size_t>(hw));
+    s.vb.resize(static_cast<size_t>(hw));
+    n = 0;
+    for (int64_t j = 0; j < hw; ++j) {
+      if (!v[j]) continue;
+      s.va[n] = a[j];
+      s.vb[n] = b[j];
+      ++n;
+    }
+    va = s.va.data();
+    vb = s.vb.data();
+  }
+  const char* bad = nullptr;
+  double amin = std::numeric_limits<double>::infinity(), amax = -amin, bmin = amin, bmax = -amin;
+  if (n == 0) {
+    bad = "empty valid region";
+  } else {
+    bool fa = true, fb = true;
+    for (int64_t j = 0; j < n; ++j) {
+      fa &= std::isfinite(va[j]);
+      fb &= std::isfinite(vb[j]);
+      amin = std::min(amin, va[j]);
+      amax = std::max(amax, va[j]);
+      bmin = std::min(bmin, vb[j]);
+      bmax = std::max(bmax, vb[j]);
+    }
+    if (!fa) bad = "non-finite values in map a on the valid region";
+    else if (!fb) bad = "non-finite values in map b on the valid region";
+  }
+  if (bad) {
+    for (size_t p = 0; p < parts.size(); ++p) out[p] = {kNaN, bad};
+    return;
+  }
+  for (size_t p = 0; p < parts.size(); ++p) {
+    const Part& part = parts[p];
+    switch (part.kind) {
+      case Part::Ssim: {
+        // Min-max over each map's own valid region ((x - min) / (max - min); a constant map gives
+        // zeros, as the reference does), zero outside it.
+        s.na.resize(static_cast<size_t>(hw));
+        s.nb.resize(static_cast<size_t>(hw));
+        const double ra = amax - amin, rb = bmax - bmin;
+        for (int64_t j = 0; j < hw; ++j) {
+          const bool in = !v || v[j];
+          s.na[j] = in && ra > 0 ? (a[j] - amin) / ra : 0.0;
+          s.nb[j] = in && rb > 0 ? (b[j] - bmin) / rb : 0.0;
+        }
+        out[p] = K::ssim(s.na.data(), s.nb.data(), v, h, w, part.flag, s.k);
+        break;
+      }
+      case Part::Spearman: out[p] = K::spearman(va, vb, n, part.flag, s.k); break;
+      case Part::Topk: out[p] = K::topk_jaccard(va, vb, n, topk_count(part, n), part.flag, s.k); break;
+      case Part::Pearson: out[p] = K::pearson(va, vb, n); break;
+      case Part::Cosine: out[p] = K::cosine(va, vb, n); break;
+      case Part::L2: out[p] = K::l2(va, vb, n); break;
+    }
+  }
+}
+
+}  // namespace
+
+Reduce parse_reduce(const std::string& name) {
+  if (name == "sum") return Reduce::Sum;
+  if (name == "abs-sum") return Reduce::AbsSum;
+  if (name == "mean") return Reduce::Mean;
+  if (name == "l2") return Reduce::L2;
+  if (name == "none") return Reduce::None;
+  throw UserError("channel reduction '" + name + "' is not known: expected sum, abs-sum, mean, l2 or none");
+}
+
+Metric checked(Metric m) {
+  static const char* known[] = {"ssim", "spearman", "topk_jaccard", "pearson", "cosine", "l2", "fass"};
+  bool ok = false;
+  for (const char* k : known) ok |= m.name == k;
+  if (!ok) throw UserError("similarity metric '" + m.name + "' is not known: expected ssim, spearman, topk_jaccard, pearson, cosine, l2 or fass");
+  if (m.key.empty()) m.key = m.name;
+  if (!(m.frac > 0 && m.frac <= 1)) {
+    std::ostringstream s;
+    s << "metric " << m.key << ": frac " << m.frac << " must be in (0, 1]";
+    throw UserError(s.str());
+  }
+  if (m.k < 0) throw UserError("metric " + m.key + ": k " + std::to_string(m.k) + " must be >= 1 (or 0 for frac)");
+  return m;
+}
+
+std::vector<Scores> compare(const torch::Tensor& a_in, const torch::Tensor& b_in, const torch::Tensor& mask,
+                            const std::vector<Metric>& metrics_in, Reduce reduce) {
+  if (!a_in.defined() || !b_in.defined()) throw UserError("similarity needs two stacks of maps");
+  if (a_in.dim() != 3 && a_in.dim() != 4)
+    throw ShapeError("maps must be (N,C,H,W) or (N,H,W); map a is " + shape_str(dims(a_in)), {-1, -1, -1, -1}, dims(a_in));
+  if (a_in.sizes() != b_in.sizes())
+    throw ShapeError("maps a and b differ in shape: a " + shape_str(dims(a_in)) + ", b " + shape_str(dims(b_in)), dims(a_in), dims(b_in));
+  if (!a_in.is_floating_point() || !b_in.is_floating_point())
+    throw UserError(std::string("maps must be floating point, got ") + c10::toString(a_in.scalar_type()) + " and " + c10::toString(b_in.scalar_type()));
+  const int64_t n = a_in.size(0), c = a_in.dim() == 4 ? a_in.size(1) : 1, h = a_in.size(-2), w = a_in.size(-1);
+  if (mask.defined()) {
+    const auto md = dims(mask);
+    const bool same_hw = mask.size(-2) == h && mask.size(-1) == w && mask.size(0) == n;
+    const bool ok = same_hw && (mask.dim() == 3 || (mask.dim() == 4 && (mask.size(1) == 1 || (mask.size(1) == c && reduce == Reduce::None))));
+    if (!ok) {
+      const std::string want = reduce == Reduce::None && c > 1 ? "(N,H,W), (N,1,H,W) or (N,C,H,W)" : "(N,H,W) or (N,1,H,W)";
+      throw ShapeError("the valid mask must be " + want + " for maps of shape " + shape_str(dims(a_in)) + ", got " + shape_str(md),
+                       {n, h, w}, md);
+    }
+  }
+  std::vector<Metric> metrics;
+  for (const auto& m : metrics_in) {
+    metrics.push_back(checked(m));
+    for (size_t i = 0; i + 1 < metrics.size(); ++i)
+      if (metrics[i].key == metrics.back().key) throw UserError("similarity metric '" + metrics.back().key + "' is named twice");
+  }
+  const int64_t rows = reduce == Reduce::None ? c * h : h;  // height of the reduced maps
+  for (const auto& m : metrics) {
+    if ((m.name == "ssim" || m.name == "fass") && m.window == Window::Gaussian && (rows < K::kWindow || w < K::kWindow))
+      throw ShapeError("metric " + m.key + ": the Gaussian SSIM window is 11 x 11, the maps are " + std::to_string(rows) + " x " + std::to_string(w),
+                       {-1, K::kWindow, K::kWindow}, {n, rows, w});
+  }
+
+  const Plan plan = plan_of(metrics);
+  const size_t np = plan.parts.size();
+  std::vector<K::Score> scores(static_cast<size_t>(n) * np, K::Score{kNaN, nullptr});
+  // Inputs stay as they are (float32 or float64, on the CPU); each pair is reduced and converted
+  // to float64 in its thread's scratch.
+  Source src;
+  auto cpu = [](const torch::Tensor& t) {
+    auto x = t.to(torch::kCPU);
+    if (x.scalar_type() != torch::kFloat32 && x.scalar_type() != torch::kFloat64) x = x.to(torch::kFloat64);
+    return x.contiguous();
+  };
+  src.a = cpu(a_in);
+  src.b = cpu(b_in);
+  if (src.a.scalar_type() != src.b.scalar_type()) {
+    src.a = src.a.to(torch::kFloat64);
+    src.b = src.b.to(torch::kFloat64);
+  }
+  src.c = c;
+  src.h = h;
+  src.w = w;
+  src.reduce = reduce;
+  src.cm = 1;
+  if (mask.defined()) {
+    src.mask = (mask.to(torch::kCPU) != 0).to(torch::kUInt8).contiguous();
+    src.cm = mask.dim() == 4 ? mask.size(1) : 1;
+  }
+  at::parallel_for(0, n, 1, [&](int64_t lo, int64_t hi) {
+    thread_local PairScratch s;
+    for (int64_t i = lo; i < hi; ++i) score_pair(src, i, plan.parts, scores.data() + i * np, s);
+  });
+
+  std::vector<Scores> result;
+  for (size_t mi = 0; mi < metrics.size(); ++mi) {
+    const auto& use = plan.uses[mi];
+    Scores r;
+    r.key = metrics[mi].key;
+    r.values.resize(static_cast<size_t>(n));
+    r.reasons.resize(static_cast<size_t>(n));
+    for (int64_t i = 0; i < n; ++i) {
+      const K::Score* s = scores.data() + i * np;
+      if (use.size() == 1) {
+        r.values[i] = s[use[0]].value;
+        if (s[use[0]].reason) r.reasons[i] = s[use[0]].reason;
+        continue;
+      }
+      // fass = (ssim + (spearman + 1) / 2 + topk_jaccard) / 3; NaN with the first part's reason.
+      const K::Score &ss = s[use[0]], &sp = s[use[1]], &tk = s[use[2]];
+      const K::Score* why = ss.reason ? &ss : sp.reason ? &sp : tk.reason ? &tk : nullptr;
+      if (why) {
+        r.values[i] = kNaN;
+        const size_t which = why == &ss ? use[0] : why == &sp ? use[1] : use[2];
+        r.reasons[i] = std::string(part_name(plan.parts[which].kind)) + ": " + why->reason;
+      } else {
+        r.values[i] = (ss.value + (sp.value + 1) / 2 + tk.value) / 3;
+      }
+    }
+    result.push_back(std::move(r));
+  }
+  return result;
+}
+
+}  // namespace fass::similarity

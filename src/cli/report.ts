@@ -1,0 +1,33 @@
+/** fass report run.duckdb --out report.html: a self-contained HTML report of a run. */
+import type { Argv } from 'yargs';
+import { z } from 'zod';
+import { Common, validate } from '../config/options.js';
+import { writeReport } from '../report/html.js';
+import { summarise } from '../store/aggregate.js';
+import { commonOptions, run } from './common.js';
+import { withRun } from './stability.js';
+
+const Args = Common.extend({ run: z.string().min(1), out: z.string().min(1).default('report.html') });
+
+export const command = 'report <run>';
+export const describe = 'write a self-contained HTML report of a run file';
+
+export function builder(y: Argv) {
+  return commonOptions(y)
+    .positional('run', { type: 'string', describe: 'run file (DuckDB)' })
+    .option('out', { type: 'string', default: 'report.html' });
+}
+
+export async function handler(argv: Record<string, unknown>): Promise<void> {
+  await run(Boolean(argv.json), async (out) => {
+    const a = validate(Args, argv);
+    await withRun(a.run, async (f) => {
+      const cfg = (await f.config()) ?? {};
+      const filter = String(cfg.filter ?? 'top1');
+      const summary = await summarise(f, Number(cfg.seed ?? 0), filter);
+      await writeReport(f, summary, a.out);
+    });
+    out.say(`wrote ${a.out}`);
+    out.result({ report: a.out });
+  });
+}

@@ -1,0 +1,103 @@
+/**
+ * fass stability --model M --data D --n N --methods ... --perturbations ... --out run.duckdb:
+ * the FASS suite (SPEC.md sections 3-5), resumable (rerun the same command), shardable
+ * (--shard k/N, then fass merge), with a summary at the end (--json: the whole summary).
+ */
+import type { Argv } from 'yargs';
+import { z } from 'zod';
+import { Common, DataOptions, Normalisation, validate } from '../config/options.js';
+import { methodSpecs } from '../config/methods.js';
+import { presetMethods, presetValues, RUN_PRESETS } from '../config/presets.js';
+import { openDataset } from '../data/index.js';
+import { UserError } from '../errors.js';
+import { methodNames } from '../methods/registry.js';
+import { loadModel } from '../models/load.js';
+import { parsePerturbations } from '../perturb/index.js';
+import { runStability, type Filter } from '../pipeline/stability.js';
+import { summarise } from '../store/aggregate.js';
+import { RunFile } from '../store/run-file.js';
+import { commonOptions, dataOptions, normalisationOptions, run } from './common.js';
+import { table } from './output.js';
+import { progress } from './progress.js';
+
+const Args = Common.extend(DataOptions.shape).extend(Normalisation.shape).extend({
+  model: z.string().min(1),
+  out: z.string().min(1),
+  preset: z.enum(RUN_PRESETS).default('default'),
+  perturbations: z.string().optional(),
+  filter: z.string().default('top1'),
+  shard: z.string().regex(/^\d+\/\d+$/, 'must be k/N, e.g. 2/8').optional(),
+  batchSize: z.number().int().min(1, 'must be an integer >= 1').default(64),
+  internalBatchSize: z.number().int().min(1).optional(),
+  gallery: z.number().int().min(0).default(4),
+});
+
+export function parseFilter(v: string): Filter {
+  if (v === 'top1' || v === 'none') return { kind: v };
+  const m = /^margin:([0-9.eE+-]+)$/.exec(v);
+  if (m && Number.isFinite(Number(m[1])) && Number(m[1]) >= 0) return { kind: 'margin', delta: Number(m[1]) };
+  throw new UserError(`--filter ${v}: expected top1, none or margin:DELTA (DELTA >= 0, in logits)`);
+}
+
+export function parseShard(v: string | undefined): { k: number; n: number } | undefined {
+  if (!v) return undefined;
+  const [k, n] = v.split('/').map(Number);
+  if (!(n >= 1 && k >= 1 && k <= n)) throw new UserError(`--shard ${v}: expected k/N with 1 <= k <= N`);
+  return { k, n };
+}
+
+export const command = 'stability';
+export const describe = 'the FASS suite: perturb, filter, attribute, align and score; resumable, shardable';
+
+export function builder(y: Argv) {
+  return normalisationOptions(dataOptions(commonOptions(y)))
+    .option('model', { type: 'string', demandOption: true, describe: 'TorchScript (.pt) or ONNX (.onnx) model' })
+    .option('methods', { describe: `comma-separated methods (${methodNames().join(', ')}); with parameters: a methods list in --config` })
+    .option('perturbations', { type: 'string', describe: 'default, fass-paper, or a list like rotate:5|10,jpeg:40,hflip,blur (default: the preset\'s)' })
+    .option('preset', { type: 'string', choices: [...RUN_PRESETS], default: 'default', describe: 'default (SPEC.md) or fass-paper (the FASS paper\'s code)' })
+    .option('filter', { type: 'string', default: 'top1', describe: 'top1 (keep pairs whose prediction holds), none (score all, record changes), margin:DELTA' })
+    .option('out', { type: 'string', demandOption: true, describe: 'run file (DuckDB); rerunning the same command resumes it' })
+    .option('shard', { type: 'string', describe: 'k/N: run the k-th of N disjoint slices (then fass merge)' })
+    .option('batch-size', { type: 'number', default: 64 })
+    .option('internal-batch-size', { type: 'number' })
+    .option('gallery', { type: 'number', default: 4, describe: 'samples whose images and maps the report shows' })
+    .demandOption('data');
+}
+
+export async function handler(argv: Record<string, unknown>): Promise<void> {
+  await run(Boolean(argv.json), async (out) => {
+    const a = validate(Args, argv);
+    const values = presetValues(a.preset);
+    const methods = presetMethods(a.preset, methodSpecs(argv.methods));
+    const perturbations = a.perturbations ? parsePerturbations(a.perturbations) : values.perturbations;
+    const filter = parseFilter(a.filter);
+    const shard = parseShard(a.shard);
+    const data = await openDataset(a.data, { n: a.n, size: a.size, resize: a.resize, channels: a.channels, labels: a.labels, root: a.dataRoot });
+    const model = await loadModel(a.model, { device: a.device, threads: a.threads, mean: a.mean, std: a.std });
+    const bar = progress('stability', a.quiet);
+    const started = Date.now();
+    const r = await runStability({
+      model, data, methods, perturbations, metrics: values.metrics, filter, reduce: values.reduce, seed: a.seed,
+      batchSize: a.batchSize, internalBatchSize: a.internalBatchSize, shard, out: a.out, gallery: a.gallery, preset: a.preset,
+      onBatch: (p) => bar.update(p.done, p.total, `${(p.pairs / Math.max(1, (Date.now() - started) / 1000)).toFixed(0)} pairs/s, retention ${(p.pairs ? p.kept / p.pairs : 0).toFixed(2)}`),
+    }).finally(() => bar.stop());
+    const summary = await withRun(a.out, (f) => summarise(f, a.seed, filter.kind));
+    out.say([
+      `run       ${a.out}${r.resumedFrom ? ` (resumed after ${r.resumedFrom} samples)` : ''}`,
+      `samples   ${r.samples} this time; pairs ${r.pairs}: ${r.kept} kept, ${r.filtered} filtered, ${r.errors} errors; ${r.seconds.toFixed(1)} s (${(r.pairs / Math.max(r.seconds, 1e-9)).toFixed(1)} pairs/s)`,
+      '',
+      table(['rank', 'method', 'FASS'], summary.ranking.map((x) => [x.rank, x.method, x.fass === null ? '-' : x.fass.toFixed(3)])),
+    ].join('\n'));
+    out.result({ run: r, summary });
+  });
+}
+
+/** Opens an existing run file whatever its configuration, for reading. */
+export async function withRun<T>(path: string, fn: (f: RunFile) => Promise<T>): Promise<T> {
+  const f = await RunFile.read(path);
+  try {
+    return await fn(f);
+  } finally {
+    f.close();
+  }
+}
