@@ -1,0 +1,53 @@
+#!/usr/bin/python3
+"""Writes the ResNet-18 the attribution benchmark runs (bench/attribution.ts; needs Debian's
+python3-torch and python3-torchvision):
+
+  bench/models/resnet18.ts.pt   torchvision resnet18(weights=None), random weights (seed 0),
+                                eval mode, torch.jit.script; input (3,224,224), 1000 classes
+
+The archive carries a fass model card (extra file fass.json) with the input shape and ImageNet's
+mean and std, which fass applies inside the model adapter, as for any ImageNet model.
+
+torch.jit.script is used rather than trace: torchvision 0.14's ResNet scripts cleanly, and a
+scripted module keeps its submodules addressable by dotted path (layer4.1.conv2 for Grad-CAM).
+Deterministic: the same file (weights) on every run. Usage: make-resnet18.py [OUT]
+"""
+import json
+import os
+import sys
+
+import torch
+import torchvision
+
+root = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..')
+out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(root, 'bench', 'models', 'resnet18.ts.pt')
+
+torch.manual_seed(0)
+model = torchvision.models.resnet18(weights=None).eval()
+for p in model.parameters():
+    p.requires_grad_(False)
+scripted = torch.jit.script(model)
+
+# The scripted module must compute what the eager one does.
+x = torch.rand(2, 3, 224, 224)
+with torch.no_grad():
+    err = (scripted(x) - model(x)).abs().max().item()
+if err > 1e-4:
+    sys.exit(f'make-resnet18: scripted and eager ResNet-18 disagree by {err}')
+
+card = {
+    'format': 'fass-model-card/1',
+    'architecture': {
+        'name': 'resnet18',
+        'layers': f'torchvision {torchvision.__version__} resnet18(weights=None), random weights, seed 0',
+        'parameters': sum(p.numel() for p in model.parameters()),
+    },
+    'input_shape': [3, 224, 224],
+    'mean': [0.485, 0.456, 0.406],
+    'std': [0.229, 0.224, 0.225],
+}
+os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+tmp = out + '.partial'
+scripted.save(tmp, _extra_files={'fass.json': json.dumps(card)})
+os.replace(tmp, out)
+print(f'wrote {out} (torch {torch.__version__}, torchvision {torchvision.__version__})')
