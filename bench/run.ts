@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { attribution } from './attribution.js';
 import { foundation } from './foundation.js';
 import { similarityBench } from './similarity.js';
+import { streaming } from './streaming.js';
 import { writeResult } from './measure.js';
 
 function repoRoot(): string {
@@ -23,6 +24,8 @@ const suites: Record<string, () => Promise<unknown>> = {
   foundation: () => foundation(ref('fashion_cnn_good.ts.pt'), ref('fashion_cnn_good.onnx')),
   attribution: () => attribution(root, ref('fashion_cnn_good.ts.pt'), ref('fashion_cnn_good.onnx'), join(root, 'test', 'fixtures', 'data', 'images16.bin')),
   similarity: () => similarityBench(),
+  // 50,000 JPEGs: about 6 minutes on 2 cores; FASS_BENCH_STREAM_COUNT makes it smaller.
+  streaming: () => streaming(),
 };
 
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(suites);
