@@ -22,8 +22,8 @@ export function stabilityPlot(s: Summary): Promise<string> {
     spec: {
       width: 170, height: 120,
       layer: [
-        { mark: { type: 'line', point: true }, encoding: { x: { field: 'severity', type: 'quantitative' }, y: { field: 'fass', type: 'quantitative', title: 'FASS composite', scale: { domain: [0, 1] } }, color: { field: 'method', type: 'nominal' } } },
-        { mark: { type: 'errorbar' }, encoding: { x: { field: 'severity', type: 'quantitative' }, y: { field: 'low', type: 'quantitative' }, y2: { field: 'high' }, color: { field: 'method', type: 'nominal' } } },
+        { mark: { type: 'line', point: true }, encoding: { x: { field: 'severity', type: 'quantitative', axis: { format: '~g' } }, y: { field: 'fass', type: 'quantitative', title: 'FASS composite (95% CI)', scale: { domain: [0, 1] } }, color: { field: 'method', type: 'nominal' } } },
+        { mark: { type: 'errorbar' }, encoding: { x: { field: 'severity', type: 'quantitative' }, y: { field: 'low', type: 'quantitative', title: null }, y2: { field: 'high' }, color: { field: 'method', type: 'nominal' } } },
       ],
     },
     resolve: { scale: { x: 'independent' } },
@@ -40,7 +40,7 @@ export function retentionPlot(s: Summary): Promise<string> {
     spec: {
       width: 220, height: 150,
       mark: { type: 'line', point: true },
-      encoding: { x: { field: 'severity', type: 'quantitative' }, y: { field: 'retention', type: 'quantitative', scale: { domain: [0, 1] } }, color: { field: 'name', type: 'nominal', title: 'perturbation' } },
+      encoding: { x: { field: 'severity', type: 'quantitative', axis: { format: '~g' } }, y: { field: 'retention', type: 'quantitative', scale: { domain: [0, 1] } }, color: { field: 'name', type: 'nominal', title: 'perturbation' } },
     },
     resolve: { scale: { x: 'independent' } },
   });
