@@ -10,7 +10,7 @@ const dir = tempDir('cli');
 test('--help lists the commands; each command has --help', async () => {
   const r = await cli(['--help']);
   assert.is(r.code, 0);
-  for (const c of ['train', 'evaluate']) assert.match(r.stdout, new RegExp(`fass ${c}`));
+  for (const c of ['train', 'evaluate', 'attribute', 'stability', 'report', 'merge', 'export', 'compare']) assert.match(r.stdout, new RegExp(`fass ${c}`));
   const e = await cli(['evaluate', '--help']);
   assert.is(e.code, 0);
   for (const o of ['--model', '--data', '--json', '--seed', '--device', '--config', '--threads', '--quiet']) assert.match(e.stdout, o);
