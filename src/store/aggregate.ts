@@ -6,6 +6,7 @@
  * numbers as one uninterrupted run.
  */
 import { deriveSeed } from '../methods/seeds.js';
+import { prng } from '../util/prng.js';
 import type { RunFile } from './run-file.js';
 import { SIMILARITY_COLUMNS, type SimilarityColumn } from './schema.js';
 
@@ -46,18 +47,6 @@ export const BOOTSTRAP_RESAMPLES = 1000;
 /** Above this many values the bootstrap of the mean is replaced by its normal limit (same to 3 digits, far cheaper). */
 export const BOOTSTRAP_MAX_N = 5000;
 
-/** mulberry32: a small seeded PRNG for resampling. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function stat(values: number[], seed: number): Stat {
   const n = values.length;
   if (n === 0) return { mean: null, std: null, ci_low: null, ci_high: null, n };
@@ -67,7 +56,7 @@ export function stat(values: number[], seed: number): Stat {
     const h = (1.959963984540054 * std) / Math.sqrt(n);
     return { mean, std, ci_low: mean - h, ci_high: mean + h, n };
   }
-  const next = rng(seed);
+  const next = prng(seed);
   const means = new Float64Array(BOOTSTRAP_RESAMPLES);
   for (let b = 0; b < BOOTSTRAP_RESAMPLES; b++) {
     let s = 0;

@@ -1,5 +1,6 @@
 /** Test doubles for the black-box methods: models whose logits are computed in JS. */
 import type { Logits, Model } from '../../../src/models/model.js';
+export { prng } from '../../../src/util/prng.js';
 
 /**
  * f_k(x) = w_k . x + b_k, computed in float64. A masked composite b + (x - b) m is additive over
@@ -43,18 +44,6 @@ export class LinearModel implements Model {
   }
 
   dispose(): void {}
-}
-
-/** A deterministic pseudo-random stream in [0, 1) (mulberry32), for test inputs. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export function randomArray(n: number, next: () => number, lo = 0, hi = 1): Float32Array {
