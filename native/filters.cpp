@@ -27,7 +27,8 @@ torch::Tensor gaussian_blur(const torch::Tensor& x, double sigma, int64_t kernel
   if (!(sigma > 0)) return x.clone();
   TORCH_CHECK(x.dim() == 4, "gaussian_blur expects (N,C,H,W)");
   const int64_t c = x.size(1), h = x.size(2), w = x.size(3);
-  int64_t radius = kernel_size > 0 ? kernel_size / 2 : static_cast<int64_t>(std::ceil(3.5 * sigma));
+  // scipy.ndimage: radius = int(truncate * sigma + 0.5), truncate 3.5 (skimage passes 3.5)
+  int64_t radius = kernel_size > 0 ? kernel_size / 2 : static_cast<int64_t>(3.5 * sigma + 0.5);
   if (radius < 1) return x.clone();
   auto r = torch::arange(-radius, radius + 1, x.options().dtype(torch::kFloat64));
   auto k = torch::exp(-(r * r) / (2 * sigma * sigma));

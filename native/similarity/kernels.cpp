@@ -8,6 +8,14 @@
 
 namespace fass::similarity::kernels {
 
+// Hot loops are compiled twice: for x86-64-v3 (AVX2, FMA) where the CPU has it, and for any
+// x86-64 (the build targets the baseline).
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define FASS_SIMD_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define FASS_SIMD_CLONES
+#endif
+
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
@@ -25,138 +33,73 @@ inline uint64_t order_key(double x) {
   return (u >> 63) ? ~u : (u | (uint64_t{1} << 63));
 }
 
-// True when every value is a float32 value, as maps of float32 attributions are (reductions of
-// several channels need not be): their order then fits 32-bit keys.
-bool all_float32(const double* x, int64_t n) {
-  for (int64_t i = 0; i < n; ++i)
-    if (static_cast<double>(static_cast<float>(x[i])) != x[i]) return false;
-  return true;
-}
-
 inline uint32_t order_key32(float x) {
-  x += 0.0f;
+  x += 0.0f;  // -0 -> +0
   uint32_t u;
   std::memcpy(&u, &x, sizeof u);
-  return (u >> 31) ? ~u : (u | (uint32_t{1} << 31));
+  return u ^ (static_cast<uint32_t>(static_cast<int32_t>(u) >> 31) | 0x80000000u);  // negative: ~u; else set the sign bit
 }
 
 constexpr int kBits = 11, kBuckets = 1 << kBits;
 constexpr uint64_t kDigit = kBuckets - 1;
 
-// LSD radix sort, 11-bit digits, of 64-bit words by their bits [lo, 64); a pass whose digit is the
-// same for every word is skipped (as for float32 values held in doubles, whose low 29 bits are
-// zero). Stable, so equal keys keep their order. Sorts v (n words) using tmp; returns the buffer
-// holding the result.
-uint64_t* radix_sort(uint64_t* v, uint64_t* tmp, int64_t n, int lo) {
-  if (n <= 1) return v;
-  const int passes = (64 - lo + kBits - 1) / kBits;
-  std::vector<uint32_t> hist(static_cast<size_t>(passes) * kBuckets, 0);
-  for (int64_t i = 0; i < n; ++i) {
-    const uint64_t k = v[i];
-    for (int p = 0; p < passes; ++p) ++hist[p * kBuckets + ((k >> (lo + p * kBits)) & kDigit)];
-  }
-  for (int p = 0; p < passes; ++p) {
-    uint32_t* h = hist.data() + p * kBuckets;
-    const int shift = lo + p * kBits;
-    if (h[(v[0] >> shift) & kDigit] == static_cast<uint32_t>(n)) continue;  // one digit value: nothing moves
-    uint32_t sum = 0;
-    for (int d = 0; d < kBuckets; ++d) {
-      const uint32_t c = h[d];
-      h[d] = sum;
-      sum += c;
-    }
-    for (int64_t i = 0; i < n; ++i) {
-      const uint64_t k = v[i];
-      tmp[h[(k >> shift) & kDigit]++] = k;
-    }
-    std::swap(v, tmp);
-  }
-  return v;
-}
-
-// The same for (64-bit key, position) pairs in two arrays.
-std::pair<const uint64_t*, const uint32_t*> radix_sort_pairs(int64_t n, Scratch& s) {
-  constexpr int kPasses = 6;
-  s.k1.resize(static_cast<size_t>(n));
-  s.p1.resize(static_cast<size_t>(n));
-  uint64_t* src = s.k0.data();
-  uint64_t* dst = s.k1.data();
-  uint32_t* psrc = s.p0.data();
-  uint32_t* pdst = s.p1.data();
-  if (n <= 1) return {src, psrc};
-  std::vector<uint32_t> hist(static_cast<size_t>(kPasses) * kBuckets, 0);
-  for (int64_t i = 0; i < n; ++i) {
-    const uint64_t k = src[i];
-    for (int p = 0; p < kPasses; ++p) ++hist[p * kBuckets + ((k >> (p * kBits)) & kDigit)];
-  }
-  for (int p = 0; p < kPasses; ++p) {
-    uint32_t* h = hist.data() + p * kBuckets;
-    const int shift = p * kBits;
-    if (h[(src[0] >> shift) & kDigit] == static_cast<uint32_t>(n)) continue;
-    uint32_t sum = 0;
-    for (int d = 0; d < kBuckets; ++d) {
-      const uint32_t c = h[d];
-      h[d] = sum;
-      sum += c;
-    }
-    for (int64_t i = 0; i < n; ++i) {
-      const uint64_t k = src[i];
-      const uint32_t at = h[(k >> shift) & kDigit]++;
-      dst[at] = k;
-      pdst[at] = psrc[i];
-    }
-    std::swap(src, dst);
-    std::swap(psrc, pdst);
-  }
-  return {src, psrc};
-}
-
-// Ranks as average_ranks; returns the number of distinct values.
-int64_t ranks_of(const double* x, int64_t n, bool abs, double* ranks, Scratch& s) {
-  int64_t distinct = 0;
-  if (all_float32(x, n)) {
-    // (32-bit key << 32 | position), sorted on the key bits only
-    s.k0.resize(static_cast<size_t>(n));
-    s.k1.resize(static_cast<size_t>(n));
+// The order keys of n values (of |x| when abs) as float32 keys; false when some value is not a
+// float32 value (maps of float32 attributions always are; reductions over channels need not be),
+// in which case 64-bit keys are used.
+FASS_SIMD_CLONES
+bool float_keys(const double* __restrict x, int64_t n, bool abs, uint32_t* __restrict key) {
+  int inexact = 0;  // an int flag and a loop per case, so that both loops vectorise
+  if (abs) {
     for (int64_t i = 0; i < n; ++i) {
       const float f = static_cast<float>(x[i]);
-      s.k0[i] = (static_cast<uint64_t>(order_key32(abs ? std::fabs(f) : f)) << 32) | static_cast<uint64_t>(i);
+      inexact |= static_cast<double>(f) != x[i];
+      key[i] = order_key32(std::fabs(f));
     }
-    const uint64_t* v = radix_sort(s.k0.data(), s.k1.data(), n, 32);
-    for (int64_t i = 0; i < n;) {
-      const uint64_t key = v[i] >> 32;
-      int64_t j = i + 1;
-      while (j < n && (v[j] >> 32) == key) ++j;
-      const double r = 0.5 * static_cast<double>(i + 1 + j);  // mean of ranks i+1 .. j
-      for (int64_t t = i; t < j; ++t) ranks[v[t] & 0xffffffffu] = r;
-      ++distinct;
-      i = j;
+  } else {
+    for (int64_t i = 0; i < n; ++i) {
+      const float f = static_cast<float>(x[i]);
+      inexact |= static_cast<double>(f) != x[i];
+      key[i] = order_key32(f);
     }
-    return distinct;
   }
-  s.k0.resize(static_cast<size_t>(n));
-  s.p0.resize(static_cast<size_t>(n));
-  for (int64_t i = 0; i < n; ++i) {
-    s.k0[i] = order_key(abs ? std::fabs(x[i]) : x[i]);
-    s.p0[i] = static_cast<uint32_t>(i);
-  }
-  auto [keys, pos] = radix_sort_pairs(n, s);
-  for (int64_t i = 0; i < n;) {
-    int64_t j = i + 1;
-    while (j < n && keys[j] == keys[i]) ++j;
-    const double r = 0.5 * static_cast<double>(i + 1 + j);
-    for (int64_t t = i; t < j; ++t) ranks[pos[t]] = r;
-    ++distinct;
-    i = j;
-  }
-  return distinct;
+  return !inexact;
 }
 
-// The k-th largest of n 32-bit keys, by MSD radix selection (digits of 11, 11 and 10 bits), and
-// how many keys are above it.
+// One LSD radix pass: turns the digit's histogram h into bucket offsets and runs the scatter
+// `move`; false (nothing to do) when every word has the same digit.
+template <typename Move>
+bool radix_pass(int64_t n, uint32_t* h, uint32_t first_digit_count, Move&& move) {
+  if (first_digit_count == static_cast<uint32_t>(n)) return false;
+  uint32_t sum = 0;
+  for (int d = 0; d < kBuckets; ++d) {
+    const uint32_t c = h[d];
+    h[d] = sum;
+    sum += c;
+  }
+  move();
+  return true;
+}
+
+// Calls f(rank, first, last) for each run [first, last) of equal values in sorted order, rank
+// being the run's average rank (1-based); returns the number of runs (distinct values).
+template <typename F>
+int64_t for_each_tie_run(const Order& v, F&& f) {
+  int64_t runs = 0;
+  for (int64_t i = 0; i < v.n;) {
+    const uint64_t key = v.key_at(i);
+    int64_t j = i + 1;
+    while (j < v.n && v.key_at(j) == key) ++j;
+    f(0.5 * static_cast<double>(i + 1 + j), i, j);  // mean of ranks i+1 .. j
+    ++runs;
+    i = j;
+  }
+  return runs;
+}
+
+// The k-th largest of n 32-bit keys and how many keys are above it, by MSD radix selection
+// (digits of 11, 11 and 10 bits).
 std::pair<uint32_t, int64_t> kth_largest(const uint32_t* key, int64_t n, int64_t k, std::vector<uint32_t>& cand) {
   uint32_t hist[kBuckets];
-  // level 1: bits 21..31 over every key
   std::fill(hist, hist + kBuckets, 0u);
   for (int64_t i = 0; i < n; ++i) ++hist[key[i] >> 21];
   int64_t above = 0, need = k;
@@ -168,7 +111,6 @@ std::pair<uint32_t, int64_t> kth_largest(const uint32_t* key, int64_t n, int64_t
   cand.clear();
   for (int64_t i = 0; i < n; ++i)
     if ((key[i] >> 21) == static_cast<uint32_t>(d1)) cand.push_back(key[i]);
-  // level 2: bits 10..20 among the candidates
   std::fill(hist, hist + kBuckets, 0u);
   for (uint32_t v : cand) ++hist[(v >> 10) & kDigit];
   int d2 = kBuckets - 1;
@@ -176,7 +118,6 @@ std::pair<uint32_t, int64_t> kth_largest(const uint32_t* key, int64_t n, int64_t
     need -= hist[d2];
     above += hist[d2];
   }
-  // level 3: bits 0..9
   std::fill(hist, hist + 1024, 0u);
   for (uint32_t v : cand)
     if (((v >> 10) & kDigit) == static_cast<uint32_t>(d2)) ++hist[v & 1023];
@@ -188,31 +129,196 @@ std::pair<uint32_t, int64_t> kth_largest(const uint32_t* key, int64_t n, int64_t
   return {(static_cast<uint32_t>(d1) << 21) | (static_cast<uint32_t>(d2) << 10) | static_cast<uint32_t>(d3), above};
 }
 
-// Marks the k entries of the stable descending order's head: every key above the k-th largest,
-// then the lowest-indexed keys equal to it until k are taken.
-void select_top(const double* x, int64_t n, int64_t k, bool signed_values, Scratch& s, std::vector<uint8_t>& sel) {
-  sel.resize(static_cast<size_t>(n));
-  if (all_float32(x, n)) {
-    s.u0.resize(static_cast<size_t>(n));
-    uint32_t* key = s.u0.data();
+}  // namespace
+
+Order sort_values(const double* x, int64_t n, bool abs, SortBuffers& b) {
+  Order out;
+  out.n = n;
+  out.abs = abs;
+  b.k0.resize(static_cast<size_t>(n));
+  b.k1.resize(static_cast<size_t>(n));
+  b.key.resize(static_cast<size_t>(n));
+  if (float_keys(x, n, abs, b.key.data())) {
+    // (key << 32 | position) words, sorted on the key's three digits
+    uint32_t hist[3 * kBuckets];
+    std::fill(hist, hist + 3 * kBuckets, 0u);
+    const uint32_t* key = b.key.data();
+    uint64_t* v = b.k0.data();
+    uint64_t* tmp = b.k1.data();
     for (int64_t i = 0; i < n; ++i) {
-      const float f = static_cast<float>(x[i]);
-      key[i] = order_key32(signed_values ? f : std::fabs(f));
+      const uint32_t k = key[i];
+      v[i] = (static_cast<uint64_t>(k) << 32) | static_cast<uint64_t>(i);
+      ++hist[k & kDigit];
+      ++hist[kBuckets + ((k >> kBits) & kDigit)];
+      ++hist[2 * kBuckets + (k >> (2 * kBits))];
     }
-    const auto [t, above] = kth_largest(key, n, k, s.u1);
-    int64_t quota = k - above;  // >= 1: t itself is among the k largest
-    for (int64_t i = 0; i < n; ++i) {
-      uint8_t in = key[i] > t;
-      if (key[i] == t && quota > 0) {
-        in = 1;
-        --quota;
+    for (int p = 0; p < 3 && n > 1; ++p) {
+      uint32_t* h = hist + p * kBuckets;
+      const int shift = 32 + p * kBits;
+      if (radix_pass(n, h, h[(v[0] >> shift) & kDigit], [&] {
+            for (int64_t i = 0; i < n; ++i) {
+              const uint64_t w = v[i];
+              tmp[h[(w >> shift) & kDigit]++] = w;
+            }
+          }))
+        std::swap(v, tmp);
+    }
+    out.packed = v;
+    return out;
+  }
+  // 64-bit keys with separate positions, six passes
+  constexpr int kPasses = 6;
+  std::vector<uint32_t> hist(static_cast<size_t>(kPasses) * kBuckets, 0);
+  b.p0.resize(static_cast<size_t>(n));
+  b.p1.resize(static_cast<size_t>(n));
+  uint64_t* src = b.k0.data();
+  uint64_t* dst = b.k1.data();
+  uint32_t* psrc = b.p0.data();
+  uint32_t* pdst = b.p1.data();
+  for (int64_t i = 0; i < n; ++i) {
+    const uint64_t k = order_key(abs ? std::fabs(x[i]) : x[i]);
+    src[i] = k;
+    psrc[i] = static_cast<uint32_t>(i);
+    for (int p = 0; p < kPasses; ++p) ++hist[p * kBuckets + ((k >> (p * kBits)) & kDigit)];
+  }
+  for (int p = 0; p < kPasses && n > 1; ++p) {
+    uint32_t* h = hist.data() + p * kBuckets;
+    const int shift = p * kBits;
+    if (radix_pass(n, h, h[(src[0] >> shift) & kDigit], [&] {
+          for (int64_t i = 0; i < n; ++i) {
+            const uint64_t k = src[i];
+            const uint32_t at = h[(k >> shift) & kDigit]++;
+            dst[at] = k;
+            pdst[at] = psrc[i];
+          }
+        })) {
+      std::swap(src, dst);
+      std::swap(psrc, pdst);
+    }
+  }
+  out.key = src;
+  out.pos = psrc;
+  return out;
+}
+
+namespace {
+
+// Deviations of a's ranks from the mean rank (n + 1) / 2, stored by position as T: multiples of
+// 1/2 smaller than n / 2, exact in float32 below 2^24 values, whose smaller array the random
+// accesses find in cache more often.
+template <typename T>
+RankSums first_half(const Order& a, std::vector<T>& store) {
+  const double mean = 0.5 * static_cast<double>(a.n + 1);
+  store.resize(static_cast<size_t>(a.n));
+  T* da = store.data();
+  RankSums r{0, 0, a.abs, a.n};
+  r.runs = for_each_tie_run(a, [&](double rank, int64_t i, int64_t j) {
+    const double d = rank - mean;
+    r.saa += static_cast<double>(j - i) * d * d;
+    const T dt = static_cast<T>(d);
+    for (int64_t t = i; t < j; ++t) da[a.pos_at(t)] = dt;
+  });
+  return r;
+}
+
+// b's runs in sorted order, accumulating the products of deviations without storing b's ranks.
+template <typename T>
+Score second_half(const RankSums& first, const Order& b, const std::vector<T>& store) {
+  if (first.runs < 2) return nan_because(first.abs ? "constant |map a| on the valid region" : "constant map a on the valid region");
+  const double mean = 0.5 * static_cast<double>(b.n + 1);
+  const T* da = store.data();
+  double sbb = 0, sab = 0;
+  const int64_t runs = for_each_tie_run(b, [&](double rank, int64_t i, int64_t j) {
+    const double d = rank - mean;
+    sbb += static_cast<double>(j - i) * d * d;
+    double sum = 0;
+    for (int64_t t = i; t < j; ++t) sum += static_cast<double>(da[b.pos_at(t)]);
+    sab += sum * d;
+  });
+  if (runs < 2) return nan_because(b.abs ? "constant |map b| on the valid region" : "constant map b on the valid region");
+  return {clamp1(sab / std::sqrt(first.saa * sbb)), nullptr};
+}
+
+constexpr int64_t kFloatRanks = int64_t{1} << 24;
+
+}  // namespace
+
+RankSums spearman_first(const Order& a, Scratch& s) {
+  return a.n < kFloatRanks ? first_half(a, s.f0) : first_half(a, s.d0);
+}
+
+Score spearman_second(const RankSums& first, const Order& b, Scratch& s) {
+  return b.n < kFloatRanks ? second_half(first, b, s.f0) : second_half(first, b, s.d0);
+}
+
+Score spearman(const Order& a, const Order& b, Scratch& s) {
+  return spearman_second(spearman_first(a, s), b, s);
+}
+
+void top_k(const double* x, int64_t n, int64_t k, bool signed_values, const Order* order, Scratch& s, std::vector<uint32_t>& out) {
+  out.clear();
+  out.reserve(static_cast<size_t>(k));
+  if (order && (signed_values ? !order->abs : true)) {
+    const Order& o = *order;
+    // Positions of the tie run [i, j) ascend in the order (stable sorts): the run's lowest
+    // `quota` positions are its first ones.
+    auto take_run = [&](int64_t i, int64_t j, int64_t quota) {
+      for (int64_t t = i; t < j && quota > 0; ++t, --quota) out.push_back(o.pos_at(t));
+    };
+    if (signed_values || o.abs) {
+      // the head of the order from its top end, run by run
+      int64_t hi = n;  // runs above hi are taken
+      while (static_cast<int64_t>(out.size()) < k) {
+        const uint64_t key = o.key_at(hi - 1);
+        int64_t lo = hi - 1;
+        while (lo > 0 && o.key_at(lo - 1) == key) --lo;
+        take_run(lo, hi, k - static_cast<int64_t>(out.size()));
+        hi = lo;
       }
-      sel[i] = in;
+    } else {
+      // |x| from a signed order: the largest |x| remaining is at one of its two ends. Take whole
+      // runs of the largest |x| (x = -m at the low end, x = m at the high end) from both ends;
+      // the last, partial step takes the lowest positions of the two runs together.
+      int64_t lo = 0, hi = n;  // [lo, hi) remains
+      while (static_cast<int64_t>(out.size()) < k) {
+        const double xl = o.value_at(lo), xh = o.value_at(hi - 1);
+        const double m = std::max(std::fabs(xl), std::fabs(xh));
+        int64_t l1 = lo, h0 = hi;  // low run [lo, l1) (x == -m < 0), high run [h0, hi) (x == m)
+        if (m == 0 || xl == m) {
+          h0 = lo;  // everything left is m: one run
+        } else {
+          if (xl == -m) while (l1 < hi && o.value_at(l1) == -m) ++l1;
+          if (xh == m) while (h0 > l1 && o.value_at(h0 - 1) == m) --h0;
+        }
+        const int64_t quota = k - static_cast<int64_t>(out.size());
+        if ((l1 - lo) + (hi - h0) <= quota) {
+          take_run(lo, l1, quota);
+          take_run(h0, hi, quota - (l1 - lo));
+        } else {
+          // merge the two runs' ascending positions, lowest first
+          int64_t i = lo, j = h0;
+          for (int64_t q = 0; q < quota; ++q) {
+            if (j >= hi || (i < l1 && o.pos_at(i) < o.pos_at(j))) out.push_back(o.pos_at(i++));
+            else out.push_back(o.pos_at(j++));
+          }
+        }
+        lo = l1;
+        hi = h0;
+      }
     }
     return;
   }
-  auto& keys = s.d0;
-  auto& work = s.d1;
+  s.u0.resize(static_cast<size_t>(n));
+  uint32_t* key = s.u0.data();
+  if (float_keys(x, n, !signed_values, key)) {
+    const auto [t, above] = kth_largest(key, n, k, s.u1);
+    int64_t quota = k - above;  // >= 1: t itself is among the k largest
+    for (int64_t i = 0; i < n; ++i)
+      if (key[i] > t || (key[i] == t && quota-- > 0)) out.push_back(static_cast<uint32_t>(i));
+    return;
+  }
+  auto& keys = s.d1;
+  auto& work = s.d2;
   keys.resize(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) keys[i] = signed_values ? x[i] : std::fabs(x[i]);
   work.assign(keys.begin(), keys.end());
@@ -221,49 +327,48 @@ void select_top(const double* x, int64_t n, int64_t k, bool signed_values, Scrat
   int64_t above = 0;
   for (int64_t i = 0; i < n; ++i) above += keys[i] > t;
   int64_t quota = k - above;
-  for (int64_t i = 0; i < n; ++i) {
-    const double v = keys[i];
-    uint8_t in = v > t;
-    if (!in && v == t && quota > 0) {
-      in = 1;
-      --quota;
-    }
-    sel[i] = in;
-  }
+  for (int64_t i = 0; i < n; ++i)
+    if (keys[i] > t || (keys[i] == t && quota-- > 0)) out.push_back(static_cast<uint32_t>(i));
 }
 
-}  // namespace
-
-void average_ranks(const double* x, int64_t n, bool abs, double* ranks, Scratch& s) {
-  ranks_of(x, n, abs, ranks, s);
-}
-
-Score spearman(const double* a, const double* b, int64_t n, bool abs, Scratch& s) {
-  s.d0.resize(static_cast<size_t>(n));
-  s.d1.resize(static_cast<size_t>(n));
-  double* ra = s.d0.data();
-  double* rb = s.d1.data();
-  if (ranks_of(a, n, abs, ra, s) < 2) return nan_because(abs ? "constant |map a| on the valid region" : "constant map a on the valid region");
-  if (ranks_of(b, n, abs, rb, s) < 2) return nan_because(abs ? "constant |map b| on the valid region" : "constant map b on the valid region");
-  const double mean = 0.5 * static_cast<double>(n + 1);
-  double sab = 0, saa = 0, sbb = 0;
-  for (int64_t i = 0; i < n; ++i) {
-    const double da = ra[i] - mean, db = rb[i] - mean;
-    sab += da * db;
-    saa += da * da;
-    sbb += db * db;
-  }
-  return {clamp1(sab / std::sqrt(saa * sbb)), nullptr};
-}
-
-Score topk_jaccard(const double* a, const double* b, int64_t n, int64_t k, bool signed_values, Scratch& s) {
-  select_top(a, n, k, signed_values, s, s.s0);
-  select_top(b, n, k, signed_values, s, s.s1);
+Score jaccard(const std::vector<uint32_t>& a, const std::vector<uint32_t>& b, int64_t n, Scratch& s) {
+  s.s0.assign(static_cast<size_t>(n), 0);
+  uint8_t* in_a = s.s0.data();
+  for (uint32_t p : a) in_a[p] = 1;
   int64_t both = 0;
-  const uint8_t* sa = s.s0.data();
-  const uint8_t* sb = s.s1.data();
-  for (int64_t i = 0; i < n; ++i) both += sa[i] & sb[i];
+  for (uint32_t p : b) both += in_a[p];
+  const int64_t k = static_cast<int64_t>(a.size());
   return {static_cast<double>(both) / static_cast<double>(2 * k - both), nullptr};
+}
+
+FASS_SIMD_CLONES
+Range range_of(const double* x, int64_t n) {
+  // Four lanes of running min and max (a vector select, so it vectorises without fast-math), and
+  // the sum of x * 0, which is NaN as soon as one value is infinite or NaN.
+  typedef double v4d __attribute__((vector_size(32)));
+  constexpr double inf = std::numeric_limits<double>::infinity();
+  v4d lo = {inf, inf, inf, inf}, hi = {-inf, -inf, -inf, -inf}, z = {0, 0, 0, 0};
+  int64_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    v4d v;
+    std::memcpy(&v, x + i, sizeof v);
+    lo = v < lo ? v : lo;
+    hi = v > hi ? v : hi;
+    z += v * 0.0;
+  }
+  Range r{inf, -inf, true};
+  double zs = z[0] + z[1] + z[2] + z[3];
+  for (int k = 0; k < 4; ++k) {
+    r.min = std::min(r.min, lo[k]);
+    r.max = std::max(r.max, hi[k]);
+  }
+  for (; i < n; ++i) {
+    r.min = std::min(r.min, x[i]);
+    r.max = std::max(r.max, x[i]);
+    zs += x[i] * 0.0;
+  }
+  r.finite = zs == 0;
+  return r;
 }
 
 Score pearson(const double* a, const double* b, int64_t n) {
@@ -312,15 +417,10 @@ Score l2(const double* a, const double* b, int64_t n) {
   return {std::sqrt(dd) / std::sqrt(aa), nullptr};
 }
 
-// Compiled twice: for x86-64-v3 (AVX2, FMA) where the CPU has it, and for any x86-64.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define FASS_SIMD_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
-#else
-#define FASS_SIMD_CLONES
-#endif
+static_assert(kRadius == 5, "the SSIM filters below are unrolled for 11 taps");
 
 FASS_SIMD_CLONES
-Score ssim(const double* a, const double* b, const uint8_t* valid, int64_t h, int64_t w, bool gaussian, Scratch& s) {
+Score ssim(const double* a, const double* b, const uint8_t* valid, int64_t h, int64_t w, Range ra, Range rb, bool gaussian, Scratch& s) {
   constexpr int r = kRadius;
   constexpr double C1 = 0.01 * 0.01, C2 = 0.03 * 0.03;
   // Window weights. Gaussian: scipy.ndimage's _gaussian_kernel1d(sigma 1.5, radius 5).
@@ -339,6 +439,10 @@ Score ssim(const double* a, const double* b, const uint8_t* valid, int64_t h, in
   }
   // Output positions: skimage's crop for the Gaussian window (whose windows then never leave the
   // frame), every position for the uniform one (zero padding).
+  // Min-max scaling over the valid region, (x - min) / (max - min) as the reference computes it;
+  // a constant map scales to zeros (x - min is 0 on the valid region), outside it is zero.
+  const double amin = ra.min, bmin = rb.min;
+  const double arange = ra.max > ra.min ? ra.max - ra.min : 1.0, brange = rb.max > rb.min ? rb.max - rb.min : 1.0;
   const int64_t y0 = gaussian ? r : 0, y1 = gaussian ? h - r : h;
   const int64_t x0 = gaussian ? r : 0, x1 = gaussian ? w - r : w;
   if (y1 <= y0 || x1 <= x0) return nan_because("maps smaller than the 11 x 11 SSIM window");
@@ -349,12 +453,11 @@ Score ssim(const double* a, const double* b, const uint8_t* valid, int64_t h, in
   const int64_t wp = w + 2 * r, wo = x1 - x0;
   s.d0.assign(static_cast<size_t>(nq * wp), 0.0);       // one padded input row per quantity
   s.d1.assign(static_cast<size_t>(nq * kWindow * wo), 0.0);  // ring: quantity q, slot t at (q * 11 + t) * wo
-  s.d2.resize(static_cast<size_t>(nq * wo));            // one row filtered along both axes
-  s.d3.resize(static_cast<size_t>(wo));                 // its local SSIM
+  s.d2.resize(static_cast<size_t>(nq * wo + wo));       // one row filtered along both axes, its local SSIM
   double* rows = s.d0.data();
   double* ring = s.d1.data();
   double* acc = s.d2.data();
-  double* sv = s.d3.data();
+  double* sv = acc + nq * wo;
   double total = 0;
   int64_t count = 0;
   // yy: the row entering the ring (rows outside the frame are zero rows: zero padding).
@@ -363,62 +466,83 @@ Score ssim(const double* a, const double* b, const uint8_t* valid, int64_t h, in
     if (yy < 0 || yy >= h) {
       for (int q = 0; q < nq; ++q) std::fill(ring + (q * kWindow + slot) * wo, ring + (q * kWindow + slot + 1) * wo, 0.0);
     } else {
-      const double* ay = a + yy * w;
-      const double* by = b + yy * w;
-      double* r0 = rows + r;
-      double* r1 = rows + wp + r;
-      double* r2 = rows + 2 * wp + r;
-      double* r3 = rows + 3 * wp + r;
-      for (int64_t x = 0; x < w; ++x) {
-        const double av = ay[x], bv = by[x];
-        r0[x] = av;
-        r1[x] = bv;
-        r2[x] = av * av + bv * bv;
-        r3[x] = av * bv;
-      }
+      const double* __restrict ay = a + yy * w;
+      const double* __restrict by = b + yy * w;
+      double* __restrict r0 = rows + r;
+      double* __restrict r1 = rows + wp + r;
+      double* __restrict r2 = rows + 2 * wp + r;
+      double* __restrict r3 = rows + 3 * wp + r;
       if (valid) {
-        double* r4 = rows + 4 * wp + r;
-        const uint8_t* vy = valid + yy * w;
-        for (int64_t x = 0; x < w; ++x) r4[x] = vy[x] ? 0.0 : 1.0;
-      }
-      for (int q = 0; q < nq; ++q) {
-        const double* in = rows + q * wp + r + x0;  // in[xo] is the centre of output xo
-        double* out = ring + (q * kWindow + slot) * wo;
-        for (int64_t xo = 0; xo < wo; ++xo) {
-          double v = wt[r] * in[xo];
-          for (int j = 1; j <= r; ++j) v += wt[r + j] * (in[xo + j] + in[xo - j]);
-          out[xo] = v;
+        double* __restrict r4 = rows + 4 * wp + r;
+        const uint8_t* __restrict vy = valid + yy * w;
+#pragma GCC ivdep
+        for (int64_t x = 0; x < w; ++x) {
+          const bool in = vy[x] != 0;
+          const double av = in ? (ay[x] - amin) / arange : 0.0, bv = in ? (by[x] - bmin) / brange : 0.0;
+          r0[x] = av;
+          r1[x] = bv;
+          r2[x] = av * av + bv * bv;
+          r3[x] = av * bv;
+          r4[x] = in ? 0.0 : 1.0;
         }
+      } else {
+#pragma GCC ivdep
+        for (int64_t x = 0; x < w; ++x) {
+          const double av = (ay[x] - amin) / arange, bv = (by[x] - bmin) / brange;
+          r0[x] = av;
+          r1[x] = bv;
+          r2[x] = av * av + bv * bv;
+          r3[x] = av * bv;
+        }
+      }
+      const double w0 = wt[5], w1 = wt[6], w2 = wt[7], w3 = wt[8], w4 = wt[9], w5 = wt[10];
+      for (int q = 0; q < nq; ++q) {
+        const double* __restrict in = rows + q * wp + x0;  // in[xo + 5] is the centre of output xo
+        double* __restrict out = ring + (q * kWindow + slot) * wo;
+#pragma GCC ivdep
+        for (int64_t xo = 0; xo < wo; ++xo)
+          out[xo] = w0 * in[xo + 5] + w1 * (in[xo + 4] + in[xo + 6]) + w2 * (in[xo + 3] + in[xo + 7]) +
+                    w3 * (in[xo + 2] + in[xo + 8]) + w4 * (in[xo + 1] + in[xo + 9]) + w5 * (in[xo] + in[xo + 10]);
       }
     }
     const int64_t y = yy - r;  // the output row whose window is now complete
     if (y < y0) continue;
+    // Rows y-5 .. y+5 of each quantity, filtered along y (one pass per quantity, the 11 taps
+    // unrolled), then the row's local SSIM (branch-free; both loops vectorise).
     for (int q = 0; q < nq; ++q) {
       const double* base = ring + q * kWindow * wo;
-      auto row = [&](int64_t yr) { return base + ((yr % kWindow + kWindow) % kWindow) * wo; };
-      const double* c = row(y);
-      double* o = acc + q * wo;
-      for (int64_t xo = 0; xo < wo; ++xo) o[xo] = wt[r] * c[xo];
-      for (int j = 1; j <= r; ++j) {
-        const double* up = row(y - j);
-        const double* dn = row(y + j);
-        const double wj = wt[r + j];
-        for (int64_t xo = 0; xo < wo; ++xo) o[xo] += wj * (up[xo] + dn[xo]);
-      }
+      const double* __restrict p[kWindow];
+      for (int t = 0; t < kWindow; ++t) p[t] = base + (((y - r + t) % kWindow + kWindow) % kWindow) * wo;
+      const double *__restrict p0 = p[0], *__restrict p1 = p[1], *__restrict p2 = p[2], *__restrict p3 = p[3];
+      const double *__restrict p4 = p[4], *__restrict p5 = p[5], *__restrict p6 = p[6], *__restrict p7 = p[7];
+      const double *__restrict p8 = p[8], *__restrict p9 = p[9], *__restrict p10 = p[10];
+      const double w0 = wt[5], w1 = wt[6], w2 = wt[7], w3 = wt[8], w4 = wt[9], w5 = wt[10];
+      double* __restrict o = acc + q * wo;
+#pragma GCC ivdep
+      for (int64_t xo = 0; xo < wo; ++xo)
+        o[xo] = w0 * p5[xo] + w1 * (p4[xo] + p6[xo]) + w2 * (p3[xo] + p7[xo]) + w3 * (p2[xo] + p8[xo]) +
+                w4 * (p1[xo] + p9[xo]) + w5 * (p0[xo] + p10[xo]);
     }
-    // The local SSIM of the whole row (branch-free, so it vectorises), then its valid positions.
-    for (int64_t xo = 0; xo < wo; ++xo) {
-      double ux = acc[xo], uy = acc[wo + xo], uss = acc[2 * wo + xo], uxy = acc[3 * wo + xo];
+    {
+      const double *__restrict f0 = acc, *__restrict f1 = acc + wo, *__restrict f2 = acc + 2 * wo, *__restrict f3 = acc + 3 * wo;
+      double* __restrict out = sv;
       if (valid) {
-        const double inv = 1.0 / (1.0 - acc[4 * wo + xo]);  // weight of the window's valid pixels
-        ux *= inv;
-        uy *= inv;
-        uss *= inv;
-        uxy *= inv;
+        const double* __restrict f4 = acc + 4 * wo;
+#pragma GCC ivdep
+        for (int64_t xo = 0; xo < wo; ++xo) {
+          const double inv = 1.0 / (1.0 - f4[xo]);  // weight of the window's valid pixels
+          const double ux = f0[xo] * inv, uy = f1[xo] * inv, uss = f2[xo] * inv, uxy = f3[xo] * inv;
+          const double pxy = ux * uy, sq = ux * ux + uy * uy;
+          out[xo] = ((2 * pxy + C1) * (2 * (uxy - pxy) + C2)) / ((sq + C1) * (uss - sq + C2));
+        }
+      } else {
+#pragma GCC ivdep
+        for (int64_t xo = 0; xo < wo; ++xo) {
+          const double ux = f0[xo], uy = f1[xo], uss = f2[xo], uxy = f3[xo];
+          const double pxy = ux * uy, sq = ux * ux + uy * uy;
+          out[xo] = ((2 * pxy + C1) * (2 * (uxy - pxy) + C2)) / ((sq + C1) * (uss - sq + C2));
+        }
       }
-      const double pxy = ux * uy;
-      const double sq = ux * ux + uy * uy;
-      sv[xo] = ((2 * pxy + C1) * (2 * (uxy - pxy) + C2)) / ((sq + C1) * (uss - sq + C2));
     }
     if (valid) {
       const uint8_t* vy = valid + y * w + x0;

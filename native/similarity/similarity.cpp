@@ -4,7 +4,11 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <exception>
+#include <memory>
+#include <mutex>
 #include <sstream>
+#include <thread>
 
 #include "errors.h"
 #include "kernels.h"
@@ -71,12 +75,46 @@ Plan plan_of(const std::vector<Metric>& metrics) {
   return plan;
 }
 
-// Per-thread buffers: the pair's reduced maps and mask, its valid values (compacted), and its
-// normalised maps for SSIM.
+// Per-thread buffers: the pair's reduced maps and mask, its valid values (compacted), the sorted
+// orders its rank metrics share, top-k positions.
 struct PairScratch {
   K::Scratch k;
-  std::vector<double> fa, fb, va, vb, na, nb;
+  std::vector<double> fa, fb, va, vb;
   std::vector<uint8_t> mask;
+  K::SortBuffers sorted;
+  std::vector<std::vector<uint32_t>> tops;  // map a's top-k positions, per part
+  std::vector<uint32_t> top_b;
+};
+
+// Scratch buffers outlive the threads of one call: a lease takes a set from a process-wide pool
+// (or makes one) and gives it back, so their pages are touched once, not on every call.
+class ScratchLease {
+ public:
+  ScratchLease() {
+    std::lock_guard<std::mutex> lock(mutex());
+    auto& pool = free_list();
+    if (!pool.empty()) {
+      s_ = std::move(pool.back());
+      pool.pop_back();
+    }
+    if (!s_) s_ = std::make_unique<PairScratch>();
+  }
+  ~ScratchLease() {
+    std::lock_guard<std::mutex> lock(mutex());
+    free_list().push_back(std::move(s_));
+  }
+  PairScratch& operator*() { return *s_; }
+
+ private:
+  static std::mutex& mutex() {
+    static std::mutex m;
+    return m;
+  }
+  static std::vector<std::unique_ptr<PairScratch>>& free_list() {
+    static std::vector<std::unique_ptr<PairScratch>> pool;
+    return pool;
+  }
+  std::unique_ptr<PairScratch> s_;
 };
 
 int64_t topk_count(const Part& p, int64_t n) {
@@ -155,50 +193,96 @@ void score_pair(const Source& src, int64_t i, const std::vector<Part>& parts, K:
     vb = s.vb.data();
   }
   const char* bad = nullptr;
-  double amin = std::numeric_limits<double>::infinity(), amax = -amin, bmin = amin, bmax = -amin;
+  K::Range ra{0, 0, true}, rb{0, 0, true};
   if (n == 0) {
     bad = "empty valid region";
   } else {
-    bool fa = true, fb = true;
-    for (int64_t j = 0; j < n; ++j) {
-      fa &= std::isfinite(va[j]);
-      fb &= std::isfinite(vb[j]);
-      amin = std::min(amin, va[j]);
-      amax = std::max(amax, va[j]);
-      bmin = std::min(bmin, vb[j]);
-      bmax = std::max(bmax, vb[j]);
-    }
-    if (!fa) bad = "non-finite values in map a on the valid region";
-    else if (!fb) bad = "non-finite values in map b on the valid region";
+    ra = K::range_of(va, n);
+    rb = K::range_of(vb, n);
+    if (!ra.finite) bad = "non-finite values in map a on the valid region";
+    else if (!rb.finite) bad = "non-finite values in map b on the valid region";
   }
   if (bad) {
     for (size_t p = 0; p < parts.size(); ++p) out[p] = {kNaN, bad};
     return;
   }
+  // Rank metrics share sorted orders (of the values, or of |values|): a Spearman part needs both
+  // maps' orders, a top-k part reads its head from one when there is one (signed top-k from the
+  // signed order; |value| top-k from the |value| order, else from the signed one) and otherwise
+  // selects in linear time. Each order kind is computed for a, used, then for b in the same
+  // buffers, so one pair's working set stays small.
+  bool need[2] = {false, false};
+  for (const Part& part : parts)
+    if (part.kind == Part::Spearman) need[part.flag] = true;
+  auto order_of = [&](const Part& part) { return part.flag ? (need[0] ? 0 : -1) : (need[1] ? 1 : need[0] ? 0 : -1); };
+  s.tops.resize(parts.size());
+  for (int kind = 0; kind < 2; ++kind) {
+    bool any = need[kind];
+    for (const Part& part : parts) any |= part.kind == Part::Topk && order_of(part) == kind;
+    if (!any) continue;
+    const K::Order oa = K::sort_values(va, n, kind != 0, s.sorted);
+    K::RankSums first{};
+    if (need[kind]) first = K::spearman_first(oa, s.k);
+    for (size_t p = 0; p < parts.size(); ++p)
+      if (parts[p].kind == Part::Topk && order_of(parts[p]) == kind)
+        K::top_k(va, n, topk_count(parts[p], n), parts[p].flag, &oa, s.k, s.tops[p]);
+    const K::Order ob = K::sort_values(vb, n, kind != 0, s.sorted);
+    for (size_t p = 0; p < parts.size(); ++p) {
+      if (parts[p].kind == Part::Spearman && parts[p].flag == (kind != 0)) out[p] = K::spearman_second(first, ob, s.k);
+      if (parts[p].kind == Part::Topk && order_of(parts[p]) == kind) {
+        K::top_k(vb, n, topk_count(parts[p], n), parts[p].flag, &ob, s.k, s.top_b);
+        out[p] = K::jaccard(s.tops[p], s.top_b, n, s.k);
+      }
+    }
+  }
   for (size_t p = 0; p < parts.size(); ++p) {
     const Part& part = parts[p];
     switch (part.kind) {
-      case Part::Ssim: {
-        // Min-max over each map's own valid region ((x - min) / (max - min); a constant map gives
-        // zeros, as the reference does), zero outside it.
-        s.na.resize(static_cast<size_t>(hw));
-        s.nb.resize(static_cast<size_t>(hw));
-        const double ra = amax - amin, rb = bmax - bmin;
-        for (int64_t j = 0; j < hw; ++j) {
-          const bool in = !v || v[j];
-          s.na[j] = in && ra > 0 ? (a[j] - amin) / ra : 0.0;
-          s.nb[j] = in && rb > 0 ? (b[j] - bmin) / rb : 0.0;
+      case Part::Ssim: out[p] = K::ssim(a, b, v, h, w, ra, rb, part.flag, s.k); break;
+      case Part::Topk:
+        if (order_of(part) < 0) {
+          const int64_t k = topk_count(part, n);
+          K::top_k(va, n, k, part.flag, nullptr, s.k, s.tops[p]);
+          K::top_k(vb, n, k, part.flag, nullptr, s.k, s.top_b);
+          out[p] = K::jaccard(s.tops[p], s.top_b, n, s.k);
         }
-        out[p] = K::ssim(s.na.data(), s.nb.data(), v, h, w, part.flag, s.k);
         break;
-      }
-      case Part::Spearman: out[p] = K::spearman(va, vb, n, part.flag, s.k); break;
-      case Part::Topk: out[p] = K::topk_jaccard(va, vb, n, topk_count(part, n), part.flag, s.k); break;
       case Part::Pearson: out[p] = K::pearson(va, vb, n); break;
       case Part::Cosine: out[p] = K::cosine(va, vb, n); break;
       case Part::L2: out[p] = K::l2(va, vb, n); break;
+      case Part::Spearman: break;  // above
     }
   }
+}
+
+// Runs fn over [0, n) split into contiguous blocks, one per thread (LibTorch's intra-op thread
+// count, which the bindings set per call). Plain std::threads: at::parallel_for would run serially
+// here, since its OpenMP pragmas are compiled into the caller and the engine is not built with
+// -fopenmp.
+template <typename Fn>
+void parallel_pairs(int64_t n, Fn&& fn) {
+  const int64_t threads = std::min<int64_t>(std::max(1, at::get_num_threads()), n);
+  if (threads <= 1) {
+    if (n > 0) fn(0, n);
+    return;
+  }
+  std::vector<std::thread> pool;
+  std::vector<std::exception_ptr> errors(static_cast<size_t>(threads));
+  const int64_t block = (n + threads - 1) / threads;
+  for (int64_t t = 0; t < threads; ++t) {
+    const int64_t lo = t * block, hi = std::min(n, lo + block);
+    if (lo >= hi) break;
+    pool.emplace_back([&, t, lo, hi] {
+      try {
+        fn(lo, hi);
+      } catch (...) {
+        errors[t] = std::current_exception();
+      }
+    });
+  }
+  for (auto& th : pool) th.join();
+  for (auto& e : errors)
+    if (e) std::rethrow_exception(e);
 }
 
 }  // namespace
@@ -239,7 +323,7 @@ std::vector<Scores> compare(const torch::Tensor& a_in, const torch::Tensor& b_in
   const int64_t n = a_in.size(0), c = a_in.dim() == 4 ? a_in.size(1) : 1, h = a_in.size(-2), w = a_in.size(-1);
   if (mask.defined()) {
     const auto md = dims(mask);
-    const bool same_hw = mask.size(-2) == h && mask.size(-1) == w && mask.size(0) == n;
+    const bool same_hw = mask.dim() >= 3 && mask.size(-2) == h && mask.size(-1) == w && mask.size(0) == n;
     const bool ok = same_hw && (mask.dim() == 3 || (mask.dim() == 4 && (mask.size(1) == 1 || (mask.size(1) == c && reduce == Reduce::None))));
     if (!ok) {
       const std::string want = reduce == Reduce::None && c > 1 ? "(N,H,W), (N,1,H,W) or (N,C,H,W)" : "(N,H,W) or (N,1,H,W)";
@@ -286,9 +370,9 @@ std::vector<Scores> compare(const torch::Tensor& a_in, const torch::Tensor& b_in
     src.mask = (mask.to(torch::kCPU) != 0).to(torch::kUInt8).contiguous();
     src.cm = mask.dim() == 4 ? mask.size(1) : 1;
   }
-  at::parallel_for(0, n, 1, [&](int64_t lo, int64_t hi) {
-    thread_local PairScratch s;
-    for (int64_t i = lo; i < hi; ++i) score_pair(src, i, plan.parts, scores.data() + i * np, s);
+  parallel_pairs(n, [&](int64_t lo, int64_t hi) {
+    ScratchLease s;
+    for (int64_t i = lo; i < hi; ++i) score_pair(src, i, plan.parts, scores.data() + i * np, *s);
   });
 
   std::vector<Scores> result;

@@ -25,7 +25,7 @@ const Args = Common.extend({
 }).refine((a) => a.topkFrac === undefined || a.topkK === undefined, { message: 'give --topk-frac or --topk-k, not both', path: ['topkK'] });
 
 export const command = 'compare <a> <b>';
-export const describe = 'per-pair similarity (ssim, spearman, topk_jaccard, pearson, cosine, l2, fass) of two stacks of maps';
+export const describe = 'per-pair similarity (ssim, spearman, topk_jaccard, pearson, cosine, l2, fass) of two stacks of maps (scored on the CPU)';
 
 export function builder(y: Argv) {
   return commonOptions(y)
@@ -80,6 +80,9 @@ function metricSpecs(value: unknown, a: z.infer<typeof Args>): MetricSpec[] {
   });
 }
 
+/** Pairs listed one per row in the text output (--json has them all). */
+const MAX_ROWS = 50;
+
 const fmt = (v: number) => (Number.isNaN(v) ? 'NaN' : v.toFixed(4));
 
 export async function handler(argv: Record<string, unknown>): Promise<void> {
@@ -108,7 +111,9 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
     const keys = metrics.map((m) => m.key);
     const summaries = Object.fromEntries(keys.map((k) => [k, summarise(r[k])]));
     const rows: (string | number)[][] = [];
-    for (let i = 0; i < n; i++) rows.push([i, ...keys.map((k) => fmt(r[k].scores[i]))]);
+    const shown = n > MAX_ROWS ? MAX_ROWS - 5 : n;  // long tables: the first pairs, then the summary
+    for (let i = 0; i < shown; i++) rows.push([i, ...keys.map((k) => fmt(r[k].scores[i]))]);
+    if (shown < n) rows.push([`(${n - shown} more)`, ...keys.map(() => '')]);
     rows.push(['mean', ...keys.map((k) => fmt(summaries[k].mean))]);
     rows.push(['NaN', ...keys.map((k) => summaries[k].degenerate.length)]);
     const lines = [
@@ -119,7 +124,11 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
     ];
     for (const k of keys) {
       const byReason = new Map<string, number[]>();
-      for (const d of summaries[k].degenerate) byReason.set(d.reason, [...(byReason.get(d.reason) ?? []), d.index]);
+      for (const d of summaries[k].degenerate) {
+        const list = byReason.get(d.reason);
+        if (list) list.push(d.index);
+        else byReason.set(d.reason, [d.index]);
+      }
       for (const [reason, idx] of byReason) {
         lines.push(`${k}: ${idx.length} NaN, ${reason} (pair${idx.length > 1 ? 's' : ''} ${idx.slice(0, 10).join(', ')}${idx.length > 10 ? ', ...' : ''})`);
       }

@@ -11,9 +11,22 @@
  *   r.ssim.reasons;  // (string | null)[], why a pair is NaN ('constant map a on the valid region', ...)
  *
  * Inputs are (N,C,H,W) or (N,H,W) stacks (native Tensors or typed arrays with a shape) reduced
- * over channels first (SPEC.md section 1; `none` stacks the C channels as rows, (N, C*H, W)).
+ * over channels first (SPEC.md section 1). `none` stacks the C channels as rows, (N, C*H, W): the
+ * rank metrics then see all C*H*W values, and SSIM filters the stacked image, so windows near a
+ * channel boundary span two channels and the 5-pixel border is that of the whole stack.
  * The mask, nonzero = valid, is (N,H,W), (N,1,H,W), (H,W) for every pair, or with `none` also
- * (N,C,H,W). Scores are computed in float64 on the CPU.
+ * (N,C,H,W). Scores are computed in float64 on the CPU, every pair independently of its batch.
+ *
+ * Over a mask: correlations and top-k use the valid pixels only (k from their count); SSIM scales
+ * each map over its valid region, sets the rest to 0, and takes local statistics as weighted means
+ * over each window's valid pixels, averaged over valid positions (Gaussian window: those at least
+ * 5 px from the border). A pair identical on its mask scores 1 whatever lies outside.
+ *
+ * Degenerate pairs score NaN with a reason, never 0: 'empty valid region', 'constant map a on the
+ * valid region' (spearman, pearson), 'map a is zero on the valid region' (cosine, l2), 'non-finite
+ * values in map a on the valid region', 'no valid pixel inside the SSIM border (5 px)'; fass
+ * carries its first NaN part's reason ('spearman: ...'). SSIM of a constant map is defined (it
+ * scales to zeros, as the skimage reference does).
  */
 import { z } from 'zod';
 import { UserError } from '../errors.js';

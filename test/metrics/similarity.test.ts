@@ -132,6 +132,34 @@ test('top-k ties: equal |values| are taken in index order, by |value| or signed'
   assert.is(s.topk_jaccard.scores[0], 1 / 5, '{2,3,4} vs {2,5,6}');
 });
 
+test('top-k from a radix selection, from the signed sort Spearman shares, or from the |value| sort: the same sets', async () => {
+  // tie-heavy maps: values from {-2, -1, -0, 0, 1, 2} and a float64 (non-float32) variant
+  const n = 5, h = 30, w = 31;
+  const a = noise(n, h, w, 51), b = noise(n, h, w, 52);
+  for (let i = 0; i < a.data.length; i++) {
+    a.data[i] = Math.round(a.data[i] * 5) / 2 || (i % 2 ? -0 : 0);
+    b.data[i] = Math.round(b.data[i] * 5) / 2;
+  }
+  const a64 = { data: Float64Array.from(a.data, (v, i) => (i % 7 === 0 ? v + 1e-12 : v)), shape: a.shape };
+  for (const [x, what] of [[a, 'float32'], [a64, 'float64']] as const) {
+    for (const signed of [false, true]) {
+      for (const k of [1, 37, 93, 400]) {
+        const t = { name: 'topk_jaccard', k, signed };
+        const alone = await similarity(x, b, { metrics: [t] });
+        const withSigned = await similarity(x, b, { metrics: [t, 'spearman'] });
+        const withAbs = await similarity(x, b, { metrics: [t, 'spearman_abs'] });
+        const tag = `${what} signed=${signed} k=${k}`;
+        near(withSigned.topk_jaccard.scores, alone.topk_jaccard.scores, 0, `${tag}: from the signed order`);
+        near(withAbs.topk_jaccard.scores, alone.topk_jaccard.scores, 0, `${tag}: with the |value| order`);
+      }
+    }
+  }
+  // and by hand on a small case where |value| ties span both signs: a = [-2, 2, 1, -2, 0, 2], k = 3
+  // |a| order, ties by index: 0, 1, 3 (then 5); b = [0, 2, 0, 2, 0, 2] -> 1, 3, 5
+  const r = await similarity(one([[-2, 2, 1, -2, 0, 2]]), one([[0, 2, 0, 2, 0, 2]]), { metrics: [{ name: 'topk_jaccard', k: 3 }, 'spearman'] });
+  assert.is(r.topk_jaccard.scores[0], 2 / 4);
+});
+
 test('spearman with ties equals the Pearson correlation of hand-computed average ranks', async () => {
   // a = 1 2 2 3 3 3 -> ranks 1 2.5 2.5 5 5 5; b = 1 1 2 2 3 4 -> ranks 1.5 1.5 3.5 3.5 5 6
   const r = await similarity(one([[1, 2, 2], [3, 3, 3]]), one([[1, 1, 2], [2, 3, 4]]), { metrics: ['spearman', 'spearman_abs'] });
