@@ -3,13 +3,16 @@
 python3-torch and python3-torchvision):
 
   bench/models/resnet18.ts.pt   torchvision resnet18(weights=None), random weights (seed 0),
-                                eval mode, torch.jit.script; input (3,224,224), 1000 classes
+                                eval mode, torch.jit.trace; input (3,224,224), 1000 classes
 
 The archive carries a fass model card (extra file fass.json) with the input shape and ImageNet's
 mean and std, which fass applies inside the model adapter, as for any ImageNet model.
 
-torch.jit.script is used rather than trace: torchvision 0.14's ResNet scripts cleanly, and a
-scripted module keeps its submodules addressable by dotted path (layer4.1.conv2 for Grad-CAM).
+Traced rather than scripted. torchvision 0.14's ResNet scripts cleanly too, and both run every
+method; but the scripted forward is `return self._forward_impl(x)`, a method call on the module
+itself that fass's layer capture (native/layer_capture.cpp: it inlines only submodules' `forward`
+calls) does not follow, so Grad-CAM finds no `layer4.1.conv2` in it. The traced forward calls the
+submodules directly (ResNet's forward has no data-dependent control flow, so tracing is exact).
 Deterministic: the same file (weights) on every run. Usage: make-resnet18.py [OUT]
 """
 import json
@@ -26,20 +29,20 @@ torch.manual_seed(0)
 model = torchvision.models.resnet18(weights=None).eval()
 for p in model.parameters():
     p.requires_grad_(False)
-scripted = torch.jit.script(model)
+traced = torch.jit.trace(model, torch.rand(1, 3, 224, 224))
 
-# The scripted module must compute what the eager one does.
-x = torch.rand(2, 3, 224, 224)
+# The traced module must compute what the eager one does, at another batch size too.
+x = torch.rand(3, 3, 224, 224)
 with torch.no_grad():
-    err = (scripted(x) - model(x)).abs().max().item()
+    err = (traced(x) - model(x)).abs().max().item()
 if err > 1e-4:
-    sys.exit(f'make-resnet18: scripted and eager ResNet-18 disagree by {err}')
+    sys.exit(f'make-resnet18: traced and eager ResNet-18 disagree by {err}')
 
 card = {
     'format': 'fass-model-card/1',
     'architecture': {
         'name': 'resnet18',
-        'layers': f'torchvision {torchvision.__version__} resnet18(weights=None), random weights, seed 0',
+        'layers': f'torchvision {torchvision.__version__} resnet18(weights=None), random weights, seed 0, traced',
         'parameters': sum(p.numel() for p in model.parameters()),
     },
     'input_shape': [3, 224, 224],
@@ -48,6 +51,6 @@ card = {
 }
 os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
 tmp = out + '.partial'
-scripted.save(tmp, _extra_files={'fass.json': json.dumps(card)})
+traced.save(tmp, _extra_files={'fass.json': json.dumps(card)})
 os.replace(tmp, out)
 print(f'wrote {out} (torch {torch.__version__}, torchvision {torchvision.__version__})')
