@@ -243,7 +243,7 @@ async function igEfficiency(
   logRow(integrated);
   const efficiency = (IG_STEPS * saliency.median_s) / integrated.median_s;
   const spread = summarise('per-round efficiency', 1, perRound);
-  // On a shared machine the fastest calls are the least disturbed ones: the same ratio from the minima.
+  // The same ratio from the fastest calls: the least disturbed ones on a shared machine (short calls more often so).
   const fromMinima = (IG_STEPS * saliency.min_s) / integrated.min_s;
   log(`  IG efficiency ${efficiency.toFixed(3)} (target ${target}: ${(efficiency / target).toFixed(3)} of it; per round ${spread.min_s.toFixed(3)} to ${spread.max_s.toFixed(3)}; from the fastest calls ${fromMinima.toFixed(3)})`);
   return {
@@ -418,15 +418,19 @@ const RESNET_SMALL_BATCH = 1;
 /**
  * Internal batch of the gradient methods on the ResNet: 8 rows, one engine call per chunk. The
  * default (2^26 values: 445 rows) puts all of IG's 8 x 32 rows in one chunk, holding the autograd
- * graph of 256 images (8 to 12 GB resident) and running 1.5 to 2.2 times slower. Tried by hand on
- * this machine, IG batch 8, 32 steps, seconds per call (shared, noisy): default 46.5 and 67.7;
- * 8: 23.8, 30.7, 32.4; 16: 33.3; 32: 25.6, 28.7; 64: 34.2. Too slow to sweep in the suite.
+ * graph of 256 images: 12.6 GB resident at its peak, on a 23 GB machine. Tried on this machine,
+ * IG batch 8, 32 steps, seconds per call, while other work shared it (so noisy): default 46.5 and
+ * 67.7 by hand, 28.5 in a suite run; 8: 23.8, 30.7, 32.4 by hand, 17.9 to 42.0 in suite runs;
+ * 16: 33.3; 32: 25.6, 28.7; 64: 34.2. Too slow to sweep in the suite; the memory decides it.
  */
 const RESNET_INTERNAL_BATCH = 8;
 const RESNET_INTERNAL_BATCH_TRIED = {
-  note: 'tried by hand (scratch runs while other work shared the machine), IG batch 8, 32 steps riemann_trapezoid, seconds per call',
-  default: [46.5, 67.7], 8: [23.8, 30.7, 32.4], 16: [33.3], 32: [25.6, 28.7], 64: [34.2],
-  default_max_resident_gb: 12.6,
+  note: 'tried on this machine while other work shared it (noisy), IG batch 8, 32 steps riemann_trapezoid, seconds per call; the suite uses 8 for the memory: the default peaked at 12.6 GB resident',
+  default: { by_hand: [46.5, 67.7], suite_run: [28.5] },
+  8: { by_hand: [23.8, 30.7, 32.4], suite_runs: [17.9, 31.8, 42.0, 29.5] },
+  16: { by_hand: [33.3] }, 32: { by_hand: [25.6, 28.7] }, 64: { by_hand: [34.2] },
+  default_peak_resident_gb: 12.6,
+  internal_batch_8_to_64_peak_resident_gb: 2.9,
 };
 
 /** bench/models/resnet18.ts.pt, written by scripts/make-resnet18.py when absent; a reason when that cannot be done. */
@@ -563,7 +567,7 @@ export async function attribution(root: string, ts: string, onnx: string, images
     seconds,
     notes: [
       'images_per_s (units_per_s) counts explained images; medians of benchmark.js samples, with min, max and the sample count.',
-      `IG efficiency: ${IG_STEPS} x median(saliency abs=false) / median(IG ${IG_STEPS} steps riemann_trapezoid, black) on the same batch, calls interleaved; efficiency_from_minima takes the fastest calls instead, which on a shared machine are the least disturbed (it varied least between runs).`,
+      `IG efficiency: ${IG_STEPS} x median(saliency abs=false) / median(IG ${IG_STEPS} steps riemann_trapezoid, black) on the same batch, calls interleaved (per_round: each round's own ratio). efficiency_from_minima: the same ratio from the fastest calls; on a shared machine a short saliency call can land in a quiet moment that a long IG call cannot, so neither figure is exact there: compare runs.`,
       'The engine runs CPU model calls with a fixed row count (64 for 1x28x28, 8 for 3x224x224 in this build) and pads the last call: a batch that is not a multiple pays for the padding.',
       'predicted_s: backward passes x forward_backward_s + the other forward passes x forward_s, from the per-image references (per_image).',
       'slowdown_vs_passes = median_s / predicted_s: well above 1 means time goes somewhere other than model passes (padding, segmentation, surrogate fits, copies).',
