@@ -1,4 +1,5 @@
 #include "model_wrap.h"
+#include <cstring>
 #include "tensor_wrap.h"
 #include "worker.h"
 
@@ -59,6 +60,7 @@ void ModelWrap::Init(Napi::Env env, Napi::Object exports) {
                          {InstanceMethod<&ModelWrap::Predict>("predict"),
                           InstanceMethod<&ModelWrap::Submodules>("submodules"),
                           InstanceMethod<&ModelWrap::SetNormalisation>("setNormalisation"),
+                          InstanceMethod<&ModelWrap::Parameters>("parameters"),
                           InstanceAccessor<&ModelWrap::Card>("card"), InstanceAccessor<&ModelWrap::Device>("device"),
                           InstanceAccessor<&ModelWrap::FirstConvInChannels>("firstConvInChannels")});
   constructor = new Napi::FunctionReference(Napi::Persistent(cls));
@@ -95,6 +97,27 @@ Napi::Value ModelWrap::Device(const Napi::CallbackInfo& info) {
 
 Napi::Value ModelWrap::FirstConvInChannels(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(model->first_conv_in_channels()));
+}
+
+// [{name, shape, data: Float32Array}] in the module's order. Synchronous: meant for small models.
+Napi::Value ModelWrap::Parameters(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  std::vector<std::pair<std::string, torch::Tensor>> params;
+  guard(env, [&] { params = model->named_parameters(); });
+  auto arr = Napi::Array::New(env, params.size());
+  for (size_t i = 0; i < params.size(); ++i) {
+    const auto& [name, t] = params[i];
+    auto data = Napi::Float32Array::New(env, static_cast<size_t>(t.numel()));
+    std::memcpy(data.Data(), t.data_ptr<float>(), sizeof(float) * t.numel());
+    auto shape = Napi::Array::New(env, t.dim());
+    for (int64_t d = 0; d < t.dim(); ++d) shape.Set(static_cast<uint32_t>(d), static_cast<double>(t.size(d)));
+    auto o = Napi::Object::New(env);
+    o.Set("name", name);
+    o.Set("shape", shape);
+    o.Set("data", data);
+    arr.Set(static_cast<uint32_t>(i), o);
+  }
+  return arr;
 }
 
 void ModelWrap::SetNormalisation(const Napi::CallbackInfo& info) {

@@ -19,6 +19,7 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   Napi::Value Card(const Napi::CallbackInfo& info);
   Napi::Value Device(const Napi::CallbackInfo& info);
   Napi::Value FirstConvInChannels(const Napi::CallbackInfo& info);
+  Napi::Value Parameters(const Napi::CallbackInfo& info);
   void SetNormalisation(const Napi::CallbackInfo& info);
 };
 

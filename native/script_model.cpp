@@ -147,6 +147,13 @@ int64_t ScriptModel::first_conv_in_channels() const {
   return -1;
 }
 
+std::vector<std::pair<std::string, torch::Tensor>> ScriptModel::named_parameters() const {
+  std::vector<std::pair<std::string, torch::Tensor>> out;
+  for (const auto& p : module_.named_parameters(/*recurse=*/true))
+    out.emplace_back(p.name, p.value.detach().to(torch::kCPU, torch::kFloat32).contiguous());
+  return out;
+}
+
 std::vector<int64_t> nonfinite_rows(const torch::Tensor& logits) {
   auto bad = (~torch::isfinite(logits)).any(1).nonzero().view(-1).to(torch::kCPU);
   return std::vector<int64_t>(bad.data_ptr<int64_t>(), bad.data_ptr<int64_t>() + bad.numel());

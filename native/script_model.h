@@ -37,6 +37,8 @@ class ScriptModel {
   std::vector<std::string> submodules() const;
   // Channels of the first 4-D weight (a convolution's input channels), or -1 if there is none.
   int64_t first_conv_in_channels() const;
+  // Every parameter by dotted name, as float32 CPU copies (for exporting the model's weights).
+  std::vector<std::pair<std::string, torch::Tensor>> named_parameters() const;
   // The fass card stored inside the archive by `fass train` ("" when absent).
   const std::string& card() const { return card_; }
   torch::Device device() const { return device_; }

@@ -31,6 +31,8 @@ export interface NativeScriptModel {
   predict(x: Tensor, threads?: number): Promise<Tensor>;
   submodules(): string[];
   setNormalisation(mean: number[], std: number[]): void;
+  /** Every parameter by dotted name, float32 copies (small models: the call is synchronous). */
+  parameters(): { name: string; shape: number[]; data: Float32Array }[];
 }
 
 export interface TrainOptions {

@@ -42,7 +42,7 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
     const a = validate(Args, argv);
     const methods = methodSpecs(argv.methods).map(configure);
     const data = await openDataset(a.data, { n: a.n, size: a.size, resize: a.resize, channels: a.channels, labels: a.labels, root: a.dataRoot });
-    const model = await loadModel(a.model, { device: a.device, threads: a.threads, mean: a.mean, std: a.std });
+    const model = await loadModel(a.model, { device: a.device, threads: a.threads, mean: a.mean, std: a.std, onnxForward: a.onnxForward });
     const bar = progress('attribute', a.quiet);
     const r = await attribute({
       model, data, methods, out: a.out, seed: a.seed, batchSize: a.batchSize, internalBatchSize: a.internalBatchSize,

@@ -28,7 +28,8 @@ export function dataOptions<T>(y: Argv<T>) {
 export function normalisationOptions<T>(y: Argv<T>) {
   return y
     .option('mean', { type: 'array', number: true, describe: 'per-channel mean the model expects inputs normalised by' })
-    .option('std', { type: 'array', number: true, describe: 'per-channel standard deviation, with --mean' });
+    .option('std', { type: 'array', number: true, describe: 'per-channel standard deviation, with --mean' })
+    .option('onnx-forward', { type: 'boolean', default: true, describe: 'TorchScript on cpu: run predictions and forward-only methods through the model\'s ONNX twin (written by fass train) when it has one; --no-onnx-forward keeps them in LibTorch' });
 }
 
 /** Runs a command body; prints errors and sets the exit code (2: the user's input, 1: ours). */

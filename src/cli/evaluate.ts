@@ -29,7 +29,7 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
   await run(Boolean(argv.json), async (out) => {
     const a = validate(Args, argv);
     const data = await openDataset(a.data, { n: a.n, size: a.size, resize: a.resize, channels: a.channels, labels: a.labels, root: a.dataRoot });
-    const model = await loadModel(a.model, { device: a.device, threads: a.threads, mean: a.mean, std: a.std });
+    const model = await loadModel(a.model, { device: a.device, threads: a.threads, mean: a.mean, std: a.std, onnxForward: a.onnxForward });
     const bar = progress('evaluate', a.quiet);
     const r = await evaluate(model, data, {
       batchSize: a.batchSize,

@@ -73,7 +73,7 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
     const filter = parseFilter(a.filter);
     const shard = parseShard(a.shard);
     const data = await openDataset(a.data, { n: a.n, size: a.size, resize: a.resize, channels: a.channels, labels: a.labels, root: a.dataRoot });
-    const model = await loadModel(a.model, { device: a.device, threads: a.threads, mean: a.mean, std: a.std });
+    const model = await loadModel(a.model, { device: a.device, threads: a.threads, mean: a.mean, std: a.std, onnxForward: a.onnxForward });
     const bar = progress('stability', a.quiet);
     const started = Date.now();
     const r = await runStability({

@@ -30,6 +30,8 @@ export const DataOptions = z.object({
 export const Normalisation = z.object({
   mean: z.array(z.number()).optional(),
   std: z.array(z.number().positive('must be > 0')).optional(),
+  /** TorchScript on the CPU: gradient-free calls through the model's ONNX forward twin, when it has one. */
+  onnxForward: z.boolean().default(true),
 });
 
 /** Parses with a zod schema; failures become a UserError naming each bad option and value. */

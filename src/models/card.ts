@@ -33,6 +33,8 @@ export const ModelCard = z.object({
   evaluation: z
     .object({ dataset: z.string(), accuracy: z.number(), n: z.number().int() })
     .optional(),
+  /** The ONNX copy for forward-only calls (see forward-twin.ts); only in the card beside the model. */
+  forward_onnx: z.object({ file: z.string(), sha256: z.string(), source_sha256: z.string() }).optional(),
 });
 export type ModelCard = z.infer<typeof ModelCard>;
 

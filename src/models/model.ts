@@ -30,6 +30,8 @@ export interface LoadOptions {
   /** Per-channel normalisation applied inside the adapter (overrides the model card). */
   mean?: number[];
   std?: number[];
+  /** TorchScript on the CPU: run gradient-free calls through the model's ONNX forward twin when it has one (default true). */
+  onnxForward?: boolean;
 }
 
 /** Throws ShapeMismatchError when a [N,C,H,W] batch shape disagrees with what the model accepts. */

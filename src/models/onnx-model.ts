@@ -42,6 +42,9 @@ export class OnnxModel implements Model {
         intraOpNumThreads: threads,
         interOpNumThreads: 1,
         executionProviders: device === 'cpu' ? ['cpu'] : ['cuda', 'cpu'],
+        // onnxruntime's workers spin between calls by default, taking the cores from LibTorch
+        // when the two alternate (a forward twin beside gradient methods): let them sleep.
+        extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
       });
     } catch (e) {
       throw new InputFileError(path, `not a loadable ONNX model (${firstLine(e)})`);

@@ -1,8 +1,13 @@
-/** TorchModel: a TorchScript model run by the native engine on cpu or cuda. */
+/**
+ * TorchModel: a TorchScript model run by the native engine on cpu or cuda. On the CPU, its
+ * gradient-free calls go to its ONNX forward twin when it has one (forward-twin.ts).
+ */
 import { UserError } from '../errors.js';
 import { native, tensor, type NativeScriptModel, type Tensor } from '../native.js';
 import { parseCard, type ModelCard } from './card.js';
 import { checkInputShape, type LoadOptions, type Logits, type Model } from './model.js';
+import { findForwardTwin } from './forward-twin.js';
+import { OnnxModel } from './onnx-model.js';
 import { defaultThreads } from '../util/threads.js';
 
 interface NativeError extends Error { code?: string }
@@ -18,6 +23,11 @@ export class TorchModel implements Model {
   readonly kind = 'torchscript' as const;
   readonly inputShape: readonly (number | null)[] | null;
   readonly card: ModelCard | null;
+  /** Where gradient-free calls run: LibTorch, or onnxruntime through the forward twin. */
+  forwardBackend: 'libtorch' | 'onnxruntime' = 'libtorch';
+  /** Why the twin is not used, when it is not (for logs). */
+  twinReason = 'not looked for';
+  private twin: OnnxModel | null = null;
 
   private constructor(
     readonly path: string,
@@ -47,7 +57,32 @@ export class TorchModel implements Model {
       if (mean.length !== std.length) throw new UserError(`--mean has ${mean.length} values, --std ${std.length}: give one per channel to both`);
       handle.setNormalisation(mean, std);
     }
+    if (device !== 'cpu') m.twinReason = `device ${device}: LibTorch runs every call`;
+    else if (opts.onnxForward === false) m.twinReason = 'turned off (--no-onnx-forward)';
+    else {
+      const found = findForwardTwin(path);
+      if ('reason' in found) m.twinReason = found.reason;
+      else {
+        m.twin = await OnnxModel.load(found.path, { device, threads, mean, std });
+        m.forwardBackend = 'onnxruntime';
+        m.twinReason = `using ${found.path}`;
+      }
+    }
     return m;
+  }
+
+  /** Logits of a native batch, by the forward backend (the black-box methods' entry point). */
+  async logitsOf(x: Tensor): Promise<Logits> {
+    if (this.twin) {
+      checkInputShape(this, x.shape);
+      return this.twin.predict(x.toTypedArray() as Float32Array, x.shape);
+    }
+    const y = await this.predictTensor(x);
+    try {
+      return { data: y.toTypedArray() as Float32Array, n: y.shape[0], classes: y.shape[1] };
+    } finally {
+      y.dispose();
+    }
   }
 
   /** Logits as a native tensor: the entry point for pipelines that keep data native. */
@@ -62,6 +97,7 @@ export class TorchModel implements Model {
 
   async predict(data: Float32Array, shape: readonly number[]): Promise<Logits> {
     checkInputShape(this, shape);
+    if (this.twin) return this.twin.predict(data, shape);
     const x = tensor(data, shape);
     try {
       const y = await this.predictTensor(x);
@@ -77,8 +113,14 @@ export class TorchModel implements Model {
     return this.handle.submodules();
   }
 
+  /** The model's weights by name (for exports). */
+  parameters(): { name: string; shape: number[]; data: Float32Array }[] {
+    return this.handle.parameters();
+  }
+
   dispose(): void {
     /* the native model is freed with its handle by the garbage collector */
+    this.twin?.dispose();
   }
 }
 

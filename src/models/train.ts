@@ -10,6 +10,8 @@ import { native, tensor } from '../native.js';
 import { cardPathFor, type ModelCard } from './card.js';
 import { evaluate, type Evaluation } from './evaluate.js';
 import { TorchModel, fromNative } from './torch-model.js';
+import { OnnxModel } from './onnx-model.js';
+import { writeForwardTwin, type ForwardTwinRecord } from './forward-twin.js';
 
 export interface TrainSpec {
   data: string;          // training split, e.g. fashion-mnist:train
@@ -93,11 +95,34 @@ export async function trainReference(spec: TrainSpec): Promise<TrainResult> {
   }
   card.training = { ...card.training!, seconds: (performance.now() - t0) / 1000, final_loss: stats.finalLoss, epochs: stats.epochs };
 
-  const model = await TorchModel.load(spec.out, { device: spec.device, threads: spec.threads });
+  const model = await TorchModel.load(spec.out, { device: spec.device, threads: spec.threads, onnxForward: false });
   const evaluation = await evaluate(model, test, { onBatch: (d, t) => spec.onProgress?.('evaluate', d, t) });
   card.evaluation = { dataset: test.name, accuracy: evaluation.accuracy, n: evaluation.n };
+  card.forward_onnx = await forwardTwin(spec, model, test, [c, h, w]);
   const cardPath = cardPathFor(spec.out);
   writeFileSync(cardPath + '.partial', JSON.stringify(card, null, 2) + '\n');
   renameSync(cardPath + '.partial', cardPath);
   return { path: spec.out, cardPath, card, evaluation };
+}
+
+/**
+ * Writes the model's ONNX forward twin and checks it against LibTorch on the first test images:
+ * logits within 1e-4 of the largest logit. A difference would be a defect of the exporter: it
+ * fails the command rather than leave a twin that disagrees with its model.
+ */
+async function forwardTwin(spec: TrainSpec, model: TorchModel, test: Dataset, shape: [number, number, number]): Promise<ForwardTwinRecord> {
+  const record = writeForwardTwin(spec.out, model.parameters(), shape);
+  const twin = await OnnxModel.load(spec.out.replace(/[^/]*$/, record.file), { threads: spec.threads });
+  try {
+    for await (const b of test.batches(256, { start: 0, end: Math.min(256, test.size) })) {
+      const [a, o] = [await model.predict(b.data, b.shape), await twin.predict(b.data, b.shape)];
+      const scale = a.data.reduce((m, v) => Math.max(m, Math.abs(v)), 1e-12);
+      const worst = a.data.reduce((m, v, i) => Math.max(m, Math.abs(v - o.data[i])), 0);
+      if (!(worst <= 1e-4 * scale)) throw new Error(`the ONNX twin's logits differ from LibTorch's by ${worst} (largest logit ${scale})`);
+      break;
+    }
+  } finally {
+    twin.dispose();
+  }
+  return record;
 }

@@ -15,6 +15,7 @@ import type { Attribution, RunContext } from '../methods/types.js';
 import { similarity, type Reduction, type SimilarityMetric } from '../metrics/similarity.js';
 import { align, perturb, validMask, type PerturbationSpec } from '../perturb/index.js';
 import { RunFile } from '../store/run-file.js';
+import { TorchModel } from '../models/torch-model.js';
 import type { GalleryRow, PairRow, SampleRow, SimilarityColumn } from '../store/schema.js';
 import { galleryStrip } from '../report/strip.js';
 
@@ -59,6 +60,8 @@ function sha256(path: string): string {
 export function runConfig(s: StabilitySpec): Record<string, unknown> {
   return {
     model: s.model.path, model_sha256: sha256(s.model.path), model_kind: s.model.kind, device: s.model.device,
+    // The forward backend rounds differently (to ~1e-6): a resumed run must keep it.
+    forward: s.model instanceof TorchModel ? s.model.forwardBackend : s.model.kind,
     dataset: s.data.name, n: s.data.size, seed: s.seed,
     methods: s.methods.map((m) => ({ name: m.method.name, ...(m.params as object) })),
     perturbations: s.perturbations.map((p) => p.id), preset: s.preset ?? null,
@@ -149,67 +152,121 @@ async function runBatch(s: StabilitySpec, b: Batch, done: Set<number>, ctx: RunC
   for (const m of s.methods) {
     clean.maps.push(await m.method.run(s.model, { data: clean.data, shape: clean.shape, targets: clean.targets, seeds: seedsFor(s.seed, clean.ids, 'none', m.method.name) }, m.params, ctx));
   }
-  for (const p of s.perturbations) await runPerturbation(s, p, clean, ctx, lo, pairs, gallery);
+  for (const group of perturbationGroups(s.perturbations, clean.data.length)) await runGroup(s, group, clean, ctx, lo, pairs, gallery);
   return { samples, pairs, gallery };
 }
 
-async function runPerturbation(s: StabilitySpec, p: PerturbationSpec, clean: Clean, ctx: RunContext, lo: number, pairs: PairRow[], gallery: GalleryRow[]) {
+/**
+ * Most pixel values of perturbed images held at once (2^25 floats, 128 MB). Perturbations are
+ * taken in groups up to this size so that each method explains the kept twins of a whole group
+ * in one call: fewer, fuller model calls (on 28 x 28 images the 30 default perturbations of a
+ * batch of 64 are one group). A sample's result does not depend on the group: rows are explained
+ * independently (CPU model calls have a fixed row count; see ScriptModel::kernel_batch).
+ */
+const GROUP_VALUES = 2 ** 25;
+
+export function perturbationGroups(all: PerturbationSpec[], valuesPerPerturbation: number): PerturbationSpec[][] {
+  const size = Math.max(1, Math.floor(GROUP_VALUES / Math.max(1, valuesPerPerturbation)));
+  const out: PerturbationSpec[][] = [];
+  for (let i = 0; i < all.length; i += size) out.push(all.slice(i, i + size));
+  return out;
+}
+
+/** One perturbation's twins inside a group: their pixels, predictions and kept rows. */
+interface Twins { p: PerturbationSpec; data: Float32Array; pred: Int32Array; bad: Set<number>; change: Float64Array; keep: number[] }
+
+async function runGroup(s: StabilitySpec, group: PerturbationSpec[], clean: Clean, ctx: RunContext, lo: number, pairs: PairRow[], gallery: GalleryRow[]) {
   const [n, c, h, w] = clean.shape, per = c * h * w;
-  const x2 = await perturb({ data: clean.data, shape: clean.shape }, p, seedsFor(s.seed, clean.ids, p.id, 'perturb'));
-  const data2 = x2.toTypedArray() as Float32Array;
-  x2.dispose();
-  const logits2 = await s.model.predict(data2, clean.shape);
-  const pred2 = argmax(logits2), bad2 = new Set(nonFiniteRows(logits2));
-  const change = targetLogits(logits2, clean.targets).map((v, i) => v - clean.logitT[i]);
-  const keep: number[] = [];
-  const base = (i: number, method: string): PairRow => ({
-    sample_index: clean.indices[i], sample_id: clean.ids[i], perturbation: p.id, family: p.family, name: p.name, severity: p.severity, method,
-    status: 'kept', clean_pred: clean.targets[i], perturbed_pred: bad2.has(i) ? null : pred2[i], prediction_changed: bad2.has(i) ? null : pred2[i] !== clean.targets[i],
-    logit_change: bad2.has(i) ? null : change[i], scores: {}, reason: null,
-  });
-  const decided: PairRow[][] = clean.ids.map(() => []);
-  for (let i = 0; i < n; i++) {
-    const changed = pred2[i] !== clean.targets[i];
-    const passes = s.filter.kind === 'none' || (!changed && (s.filter.kind === 'top1' || Math.abs(change[i]) <= s.filter.delta));
-    if (bad2.has(i)) s.methods.forEach((m) => decided[i].push({ ...base(i, m.method.name), status: 'error', reason: 'non-finite logits of the perturbed image' }));
-    else if (passes) keep.push(i);
-    else s.methods.forEach((m) => decided[i].push({ ...base(i, m.method.name), status: 'filtered', reason: changed ? `prediction changed from ${clean.targets[i]} to ${pred2[i]}` : `target logit moved by ${change[i].toFixed(4)} > ${(s.filter as { delta: number }).delta}` }));
+  const all = new Float32Array(group.length * n * per);
+  for (const [g, p] of group.entries()) {
+    const x2 = await perturb({ data: clean.data, shape: clean.shape }, p, seedsFor(s.seed, clean.ids, p.id, 'perturb'));
+    all.set(x2.toTypedArray() as Float32Array, g * n * per);
+    x2.dispose();
   }
-  if (keep.length) {
-    const kept = { data: rows(data2, per, keep), shape: [keep.length, c, h, w] as [number, number, number, number], targets: Int32Array.from(keep, (i) => clean.targets[i]) };
-    const mask = validMask(p, h, w);
+  const logits = await s.model.predict(all, [group.length * n, c, h, w]);
+  const badAll = new Set(nonFiniteRows(logits)), predAll = argmax(logits);
+  const twins: Twins[] = group.map((p, g) => {
+    const rowsOf = (i: number) => g * n + i;
+    const pred = Int32Array.from({ length: n }, (_, i) => predAll[rowsOf(i)]);
+    const bad = new Set(Array.from({ length: n }, (_, i) => i).filter((i) => badAll.has(rowsOf(i))));
+    const change = Float64Array.from({ length: n }, (_, i) => logits.data[rowsOf(i) * logits.classes + clean.targets[i]] - clean.logitT[i]);
+    return { p, data: all.subarray(g * n * per, (g + 1) * n * per), pred, bad, change, keep: [] };
+  });
+  const decided: PairRow[][][] = twins.map(() => clean.ids.map(() => []));
+  for (const [g, t] of twins.entries()) decide(s, t, clean, decided[g]);
+  // Every kept twin of the group, in (perturbation, sample) order: one attribution call per method.
+  const order = twins.flatMap((t, g) => t.keep.map((i) => ({ g, i })));
+  if (order.length) {
+    const kept = {
+      data: new Float32Array(order.length * per), shape: [order.length, c, h, w] as [number, number, number, number],
+      targets: Int32Array.from(order, ({ i }) => clean.targets[i]),
+    };
+    order.forEach(({ g, i }, r) => kept.data.set(twins[g].data.subarray(i * per, (i + 1) * per), r * per));
     for (const [k, m] of s.methods.entries()) {
-      const seeds = seedsFor(s.seed, keep.map((i) => clean.ids[i]), 'none', m.method.name);
+      // The twin uses its clean sample's draws (common random numbers).
+      const seeds = seedsFor(s.seed, order.map(({ i }) => clean.ids[i]), 'none', m.method.name);
       const twin = await m.method.run(s.model, { ...kept, seeds }, m.params, ctx);
-      const [, mc, mh, mw] = twin.shape;
-      const alignedT = await align({ data: twin.maps, shape: twin.shape }, p);
-      const aligned = alignedT.toTypedArray() as Float32Array;
-      alignedT.dispose();
-      const mapPer = mc * mh * mw;
-      const cleanMaps = rows(clean.maps[k].maps, mapPer, keep);
-      const maskFor = mh === h && mw === w ? mask : validMask(p, mh, mw);
-      const scores = await similarity({ data: cleanMaps, shape: twin.shape }, { data: aligned, shape: twin.shape }, { metrics: s.metrics, mask: { data: maskFor, shape: [mh, mw] }, reduce: s.reduce });
-      keep.forEach((i, j) => {
-        const row = base(i, m.method.name);
-        const reasons: string[] = [];
-        for (const metric of s.metrics) {
-          const r = scores[metric.key];
-          row.scores[metric.key as SimilarityColumn] = r.scores[j];
-          if (r.reasons[j]) reasons.push(`${metric.key}: ${r.reasons[j]}`);
-        }
-        if (!cleanMaps.subarray(j * mapPer, (j + 1) * mapPer).every(Number.isFinite) || !twin.maps.subarray(j * mapPer, (j + 1) * mapPer).every(Number.isFinite)) {
-          row.status = 'error';
-          reasons.unshift('the map has NaN or infinite values');
-        }
-        row.reason = reasons.length ? reasons.join('; ') : null;
-        decided[i].push(row);
-        if (clean.indices[i] - lo < s.gallery) {
-          gallery.push({ sample_index: clean.indices[i], sample_id: clean.ids[i], perturbation: p.id, method: m.method.name,
-            png: galleryStrip(clean.data.subarray(i * per, (i + 1) * per), data2.subarray(i * per, (i + 1) * per), [c, h, w],
-              cleanMaps.subarray(j * mapPer, (j + 1) * mapPer), aligned.subarray(j * mapPer, (j + 1) * mapPer), [mc, mh, mw]) });
-        }
-      });
+      let first = 0;
+      for (const [g, t] of twins.entries()) {
+        await scorePerturbation(s, t, clean, k, twin, first, lo, decided[g], gallery);
+        first += t.keep.length;
+      }
     }
   }
-  for (const r of decided) pairs.push(...r);
+  for (const d of decided) for (const r of d) pairs.push(...r);
+}
+
+function pairBase(t: Twins, clean: Clean, i: number, method: string): PairRow {
+  const p = t.p, bad = t.bad.has(i);
+  return {
+    sample_index: clean.indices[i], sample_id: clean.ids[i], perturbation: p.id, family: p.family, name: p.name, severity: p.severity, method,
+    status: 'kept', clean_pred: clean.targets[i], perturbed_pred: bad ? null : t.pred[i], prediction_changed: bad ? null : t.pred[i] !== clean.targets[i],
+    logit_change: bad ? null : t.change[i], scores: {}, reason: null,
+  };
+}
+
+/** The filter (SPEC.md section 4): fills t.keep, and decides the rows of the twins it drops. */
+function decide(s: StabilitySpec, t: Twins, clean: Clean, decided: PairRow[][]) {
+  for (let i = 0; i < clean.ids.length; i++) {
+    const changed = t.pred[i] !== clean.targets[i];
+    const passes = s.filter.kind === 'none' || (!changed && (s.filter.kind === 'top1' || Math.abs(t.change[i]) <= s.filter.delta));
+    if (t.bad.has(i)) s.methods.forEach((m) => decided[i].push({ ...pairBase(t, clean, i, m.method.name), status: 'error', reason: 'non-finite logits of the perturbed image' }));
+    else if (passes) t.keep.push(i);
+    else s.methods.forEach((m) => decided[i].push({ ...pairBase(t, clean, i, m.method.name), status: 'filtered', reason: changed ? `prediction changed from ${clean.targets[i]} to ${t.pred[i]}` : `target logit moved by ${t.change[i].toFixed(4)} > ${(s.filter as { delta: number }).delta}` }));
+  }
+}
+
+/** Aligns one perturbation's twin maps (rows [first, first + keep) of `twin`) and scores them. */
+async function scorePerturbation(s: StabilitySpec, t: Twins, clean: Clean, k: number, twin: Attribution, first: number, lo: number, decided: PairRow[][], gallery: GalleryRow[]) {
+  if (t.keep.length === 0) return;
+  const [, c, h, w] = clean.shape, per = c * h * w;
+  const m = s.methods[k], p = t.p;
+  const [, mc, mh, mw] = twin.shape, mapPer = mc * mh * mw;
+  const shape: [number, number, number, number] = [t.keep.length, mc, mh, mw];
+  const maps = twin.maps.subarray(first * mapPer, (first + t.keep.length) * mapPer);
+  const alignedT = await align({ data: maps, shape }, p);
+  const aligned = alignedT.toTypedArray() as Float32Array;
+  alignedT.dispose();
+  const cleanMaps = rows(clean.maps[k].maps, mapPer, t.keep);
+  const scores = await similarity({ data: cleanMaps, shape }, { data: aligned, shape }, { metrics: s.metrics, mask: { data: validMask(p, mh, mw), shape: [mh, mw] }, reduce: s.reduce });
+  t.keep.forEach((i, j) => {
+    const row = pairBase(t, clean, i, m.method.name);
+    const reasons: string[] = [];
+    for (const metric of s.metrics) {
+      const r = scores[metric.key];
+      row.scores[metric.key as SimilarityColumn] = r.scores[j];
+      if (r.reasons[j]) reasons.push(`${metric.key}: ${r.reasons[j]}`);
+    }
+    if (!cleanMaps.subarray(j * mapPer, (j + 1) * mapPer).every(Number.isFinite) || !maps.subarray(j * mapPer, (j + 1) * mapPer).every(Number.isFinite)) {
+      row.status = 'error';
+      reasons.unshift('the map has NaN or infinite values');
+    }
+    row.reason = reasons.length ? reasons.join('; ') : null;
+    decided[i].push(row);
+    if (clean.indices[i] - lo < s.gallery) {
+      gallery.push({ sample_index: clean.indices[i], sample_id: clean.ids[i], perturbation: p.id, method: m.method.name,
+        png: galleryStrip(clean.data.subarray(i * per, (i + 1) * per), t.data.subarray(i * per, (i + 1) * per), [c, h, w],
+          cleanMaps.subarray(j * mapPer, (j + 1) * mapPer), aligned.subarray(j * mapPer, (j + 1) * mapPer), [mc, mh, mw]) });
+    }
+  });
 }

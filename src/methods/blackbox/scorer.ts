@@ -1,7 +1,7 @@
 /**
  * Model calls on masked composites of one sample. Composites are made natively (compose kernel);
- * a TorchModel takes them as they are (predictTensor), any other model gets them read back and
- * through model.predict. A call never mixes samples, and a sample's chunks are fixed by the
+ * a TorchModel takes them as they are (logitsOf: LibTorch, or its ONNX forward twin), any other
+ * model gets them read back and through model.predict. A call never mixes samples, and a sample's chunks are fixed by the
  * internal batch size alone, so a sample's scores do not depend on the batch it came in.
  */
 import { UserError } from '../../errors.js';
@@ -78,12 +78,7 @@ export class Scorer {
     const shape = composite.shape;
     this.forwardPasses += shape[0];
     try {
-      if (this.model instanceof TorchModel) {
-        const y = await this.model.predictTensor(composite);
-        const logits = { data: y.toTypedArray() as Float32Array, n: y.shape[0], classes: y.shape[1] };
-        y.dispose();
-        return logits;
-      }
+      if (this.model instanceof TorchModel) return await this.model.logitsOf(composite);
       checkInputShape(this.model, shape);
       return await this.model.predict(composite.toTypedArray() as Float32Array, shape);
     } finally {

@@ -1,0 +1,69 @@
+/** The ONNX forward twin: export of the reference CNN, its card record, and TorchModel's routing. */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { copyFileSync, writeFileSync, appendFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { OnnxModel, TorchModel } from '../../src/models/index.js';
+import { referenceCnnOnnx } from '../../src/models/onnx-export.js';
+import { findForwardTwin, writeForwardTwin } from '../../src/models/forward-twin.js';
+import { UserError } from '../../src/errors.js';
+import { fixture, maxDiff, reference, tempDir, throwsWith } from '../helpers.js';
+
+const SHAPE: [number, number, number] = [1, 28, 28];
+
+/** A copy of the reference TorchScript model with a twin and a card beside it. */
+async function withTwin(): Promise<{ dir: string; pt: string }> {
+  const dir = tempDir('twin');
+  const pt = join(dir, 'm.pt');
+  copyFileSync(reference.torchscript(), pt);
+  const torch = await TorchModel.load(pt, { onnxForward: false });
+  const record = writeForwardTwin(pt, torch.parameters(), SHAPE);
+  writeFileSync(join(dir, 'm.json'), JSON.stringify({ format: 'fass-model-card/1', architecture: { name: 'reference-cnn', layers: '' }, input_shape: SHAPE, forward_onnx: record }));
+  return { dir, pt };
+}
+
+test('exported reference CNN: onnxruntime gives the reference logits within 1e-5, and LibTorch\'s', async () => {
+  const torch = await TorchModel.load(reference.torchscript(), { onnxForward: false });
+  const dir = tempDir('onnx-export');
+  writeFileSync(join(dir, 'm.onnx'), referenceCnnOnnx(torch.parameters(), SHAPE, { note: 'test' }));
+  const ort = await OnnxModel.load(join(dir, 'm.onnx'), { threads: 2 });
+  assert.equal(ort.inputShape, SHAPE);
+  const x = reference.images();
+  const got = await ort.predict(x, [16, ...SHAPE]);
+  assert.ok(maxDiff(got.data, reference.logits()) < 1e-5, `vs reference ${maxDiff(got.data, reference.logits())}`);
+  const lt = await torch.predict(x, [16, ...SHAPE]);
+  assert.ok(maxDiff(got.data, lt.data) < 1e-5, `vs LibTorch ${maxDiff(got.data, lt.data)}`);
+});
+
+test('export refuses a model that is not the reference CNN, naming its parameters', async () => {
+  const nested = await TorchModel.load(fixture('models', 'nested.ts.pt'), { onnxForward: false });
+  await throwsWith(() => referenceCnnOnnx(nested.parameters(), [3, 32, 32]), UserError, 'reference CNN only', 'layer4');
+});
+
+test('TorchModel routes gradient-free calls to a matching twin, and only then', async () => {
+  const { dir, pt } = await withTwin();
+  const m = await TorchModel.load(pt);
+  assert.is(m.forwardBackend, 'onnxruntime', m.twinReason);
+  const x = reference.images();
+  const a = await m.predict(x, [16, ...SHAPE]);
+  assert.ok(maxDiff(a.data, reference.logits()) < 1e-5);
+  assert.is((await TorchModel.load(pt, { onnxForward: false })).forwardBackend, 'libtorch');
+  // An edited model file no longer matches its twin: LibTorch runs, and the reason says why.
+  appendFileSync(pt, Buffer.from([0]));
+  const f = findForwardTwin(pt);
+  assert.ok('reason' in f && f.reason.includes('changed'), JSON.stringify(f));
+  assert.ok('reason' in findForwardTwin(join(dir, 'absent.pt')));
+});
+
+test('twin logits of a row do not depend on the batch it came in (bit for bit)', async () => {
+  const { pt } = await withTwin();
+  const m = await TorchModel.load(pt);
+  const x = reference.images();
+  const all = await m.predict(x, [16, ...SHAPE]);
+  for (const [lo, hi] of [[0, 1], [3, 8], [8, 16]]) {
+    const part = await m.predict(x.subarray(lo * 784, hi * 784), [hi - lo, ...SHAPE]);
+    assert.equal(Array.from(part.data), Array.from(all.data.subarray(lo * 10, hi * 10)), `rows ${lo}..${hi}`);
+  }
+});
+
+test.run();
