@@ -45,6 +45,7 @@ class AttributeWorker : public PromiseWorker {
  protected:
   void Run() override {
     auto fn = fass::gradient_method(method);
+    if (internal_batch <= 0) internal_batch = fass::default_internal_batch(*model, x);
     fass::GradientRunner runner(*model, internal_batch);
     fass::SampleRng rng(seeds);
     const auto dev = model->device();

@@ -5,6 +5,12 @@
 namespace fass {
 
 
+int64_t default_internal_batch(const ScriptModel& model, const torch::Tensor& x) {
+  if (model.device().is_cpu()) return 4 * std::max<int64_t>(1, model.kernel_batch(x));
+  const int64_t per_row = std::max<int64_t>(1, x.numel() / std::max<int64_t>(1, x.size(0)));
+  return std::max<int64_t>(1, (int64_t{1} << 26) / per_row);
+}
+
 void GradientRunner::for_chunks(int64_t rows, const std::function<void(int64_t, int64_t)>& work) {
   int64_t chunk = internal_batch_ > 0 ? std::min(internal_batch_, rows) : rows;
   for (int64_t begin = 0; begin < rows;) {

@@ -13,6 +13,13 @@ struct Passes {
   int64_t backward = 0;  // images back through it
 };
 
+// Rows per chunk when the caller names none. CPU: four of the model's fixed kernel batches (256
+// rows of 28x28, 32 of 3x224x224). A chunk's whole autograd graph is held until its backward
+// pass, and on a CPU a big graph is slow, not only large: IG on the reference CNN ran 1,300-1,500
+// rows/s with 64 to 1,024 rows a chunk and 250-420 rows/s with 3,200 (same machine, same load).
+// CUDA: about 2^26 input values a chunk (large calls keep the GPU busy; OOM halves them).
+int64_t default_internal_batch(const ScriptModel& model, const torch::Tensor& x);
+
 class GradientRunner {
  public:
   // internal_batch: most rows per model call; <= 0 means all rows at once.

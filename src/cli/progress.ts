@@ -27,7 +27,7 @@ export function progress(label: string, quiet: boolean): Progress {
         bar.start(total, done, { info });
       }
       bar.setTotal(total);
-      bar.update(done, { info });
+      bar.update(Math.floor(done), { info });
     },
     stop() {
       bar?.stop();

@@ -8,9 +8,6 @@ import { checkInputShape, type Model } from '../models/model.js';
 import { TorchModel, fromNative } from '../models/torch-model.js';
 import { costOf, type Attribution, type AttributionInput, type RunContext } from './types.js';
 
-/** Most image elements per internal batch when none is given: about 256 MB of float32 inputs. */
-const DEFAULT_ELEMENTS_PER_CALL = 1 << 26;
-
 export function requireTorch(method: string, model: Model): TorchModel {
   if (model instanceof TorchModel) return model;
   throw new UserError(
@@ -25,7 +22,8 @@ export async function runGradient(
   const torch = requireTorch(method, model);
   checkInputShape(torch, input.shape);
   const [n, c, h, w] = input.shape;
-  const internal = ctx.internalBatchSize ?? Math.max(1, Math.floor(DEFAULT_ELEMENTS_PER_CALL / (c * h * w)));
+  // 0: the engine's default (native/gradients.h, default_internal_batch).
+  const internal = ctx.internalBatchSize ?? 0;
   const full: NativeParams = { ...params };
   if (ctx.meanColour && full.mean_colour === undefined) full.mean_colour = Array.from(ctx.meanColour);
   const x = tensor(input.data, input.shape);

@@ -102,7 +102,9 @@ export async function runStability(s: StabilitySpec): Promise<StabilityResult> {
     const progress: Progress = { done: done.size, total: hi - lo, pairs: 0, kept: 0, scored: 0 };
     const totals = { samples: 0, pairs: 0, kept: 0, filtered: 0, errors: 0 };
     for await (const b of s.data.batches(s.batchSize, { start: lo, end: hi })) {
-      const { samples, pairs, gallery } = await runBatch(s, b, done, ctx, lo);
+      // Within a batch, progress moves by the share of its (group, method) calls finished.
+      const tick = (share: number) => s.onBatch?.({ ...progress, done: progress.done + share * (b.indices.length + b.errors.length) });
+      const { samples, pairs, gallery } = await runBatch(s, b, done, ctx, lo, tick);
       if (samples.length === 0) continue;
       await run.appendBatch(samples, pairs, gallery);
       totals.samples += samples.length;
@@ -116,7 +118,7 @@ export async function runStability(s: StabilitySpec): Promise<StabilityResult> {
   }
 }
 
-async function runBatch(s: StabilitySpec, b: Batch, done: Set<number>, ctx: RunContext, lo: number) {
+async function runBatch(s: StabilitySpec, b: Batch, done: Set<number>, ctx: RunContext, lo: number, tick: (share: number) => void) {
   const samples: SampleRow[] = [], pairs: PairRow[] = [], gallery: GalleryRow[] = [];
   for (const e of b.errors) {
     if (done.has(e.index)) continue;
@@ -152,7 +154,10 @@ async function runBatch(s: StabilitySpec, b: Batch, done: Set<number>, ctx: RunC
   for (const m of s.methods) {
     clean.maps.push(await m.method.run(s.model, { data: clean.data, shape: clean.shape, targets: clean.targets, seeds: seedsFor(s.seed, clean.ids, 'none', m.method.name) }, m.params, ctx));
   }
-  for (const group of perturbationGroups(s.perturbations, clean.data.length)) await runGroup(s, group, clean, ctx, lo, pairs, gallery);
+  const groups = perturbationGroups(s.perturbations, clean.data.length);
+  for (const [g, group] of groups.entries()) {
+    await runGroup(s, group, clean, ctx, lo, pairs, gallery, (k) => tick((g + (k + 1) / s.methods.length) / groups.length));
+  }
   return { samples, pairs, gallery };
 }
 
@@ -175,7 +180,7 @@ export function perturbationGroups(all: PerturbationSpec[], valuesPerPerturbatio
 /** One perturbation's twins inside a group: their pixels, predictions and kept rows. */
 interface Twins { p: PerturbationSpec; data: Float32Array; pred: Int32Array; bad: Set<number>; change: Float64Array; keep: number[] }
 
-async function runGroup(s: StabilitySpec, group: PerturbationSpec[], clean: Clean, ctx: RunContext, lo: number, pairs: PairRow[], gallery: GalleryRow[]) {
+async function runGroup(s: StabilitySpec, group: PerturbationSpec[], clean: Clean, ctx: RunContext, lo: number, pairs: PairRow[], gallery: GalleryRow[], methodDone: (k: number) => void) {
   const [n, c, h, w] = clean.shape, per = c * h * w;
   const all = new Float32Array(group.length * n * per);
   for (const [g, p] of group.entries()) {
@@ -211,6 +216,7 @@ async function runGroup(s: StabilitySpec, group: PerturbationSpec[], clean: Clea
         await scorePerturbation(s, t, clean, k, twin, first, lo, decided[g], gallery);
         first += t.keep.length;
       }
+      methodDone(k);
     }
   }
   for (const d of decided) for (const r of d) pairs.push(...r);
