@@ -8,6 +8,7 @@ import { dirname } from 'node:path';
 import { existsSync } from 'node:fs';
 import { attribution } from './attribution.js';
 import { foundation } from './foundation.js';
+import { osrBench } from './osr.js';
 import { similarityBench } from './similarity.js';
 import { streaming } from './streaming.js';
 import { writeResult } from './measure.js';
@@ -26,6 +27,8 @@ const suites: Record<string, () => Promise<unknown>> = {
   similarity: () => similarityBench(),
   // 50,000 JPEGs: about 6 minutes on 2 cores; FASS_BENCH_STREAM_COUNT makes it smaller.
   streaming: () => streaming(),
+  // K=64 batched GANs against K=1 one by one; FASS_BENCH_OSR_IMAGES/_EPOCHS/_ROUNDS make it smaller or larger.
+  osr: () => osrBench(ref('fashion_cnn_good.ts.pt')),
 };
 
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(suites);

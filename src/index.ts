@@ -11,5 +11,7 @@ export * from './data/index.js';
 export * from './models/index.js';
 export * from './methods/index.js';
 export { attribute, type AttributeSpec, type AttributeResult } from './pipeline/attribute.js';
+export { OsrMetric, OsrOptions, osrConfig, osrOf, type OsrConfig, type Neighbours, type OsrScore } from './metrics/osr.js';
+export { runOsr, osrScores, type OsrSpec, type OsrMethodScore } from './pipeline/osr.js';
 export { native, tensor, type Tensor } from './native.js';
 export { readNpy, writeNpy, NpyWriter } from './util/npy.js';

@@ -63,7 +63,49 @@ export interface NativeAttribution {
   internalBatch: number;
 }
 
+/** Options of trainOsrGans (native/osr/gan.h), SPEC.md section 7's names in camelCase. */
+export interface NativeOsrOptions {
+  latent?: number;
+  generatorWidths?: number[];
+  discriminatorWidths?: number[];
+  slope?: number;
+  dropout?: number;
+  copies?: number;
+  epochs?: number;
+  batch?: number;
+  lr?: number;
+  beta1?: number;
+  beta2?: number;
+  lambdaY?: number;
+  lambdaCe?: number;
+  delta?: number;
+  samples?: number;
+  noiseEps?: number;
+  threads?: number;
+}
+
+/** K images' GAN samples and decisions, image-major ([K*N] per-sample tensors). */
+export interface NativeOsrResult {
+  samples: Tensor;       // float32 (K*N, C, H, W)
+  samplePred: Tensor;    // int64 argmax f(x')
+  sampleShift: Tensor;   // float32 f_y(x') - f_y(x)
+  accepted: Tensor;      // uint8 x' in S(x)
+  sampleDist: Tensor;    // float32 ||x' - x||
+  noisePred: Tensor;     // int64 argmax f(x + u)
+  noiseShift: Tensor;    // float32 f_y(x + u) - f_y(x)
+  noiseDist: Tensor;     // float32 ||u|| after clamping
+  cleanLogit: Tensor;    // float32 (K) f_y(x)
+  dLoss: Tensor;         // float32 (K) mean over the last epoch
+  gLoss: Tensor;
+  steps: number;
+}
+
 export interface Native {
+  /** OSR's per-image GANs, K at once (native/osr/). targets, seeds and noiseSeeds are int64 (K). */
+  trainOsrGans(
+    model: NativeScriptModel, images: Tensor, targets: Tensor, seeds: Tensor, noiseSeeds: Tensor,
+    options: NativeOsrOptions, onProgress?: (step: number, total: number) => void,
+  ): Promise<NativeOsrResult>;
   /** One gradient method on a batch (native/methods/). targets and seeds are int64 tensors. */
   attribute(
     model: NativeScriptModel, method: string, x: Tensor, targets: Tensor, seeds: Tensor,

@@ -11,6 +11,7 @@ import * as compare from './compare.js';
 import * as evaluate from './evaluate.js';
 import * as exportCmd from './export.js';
 import * as merge from './merge.js';
+import * as osr from './osr.js';
 import * as report from './report.js';
 import * as stability from './stability.js';
 import * as train from './train.js';
@@ -43,6 +44,7 @@ export async function main(args: string[]): Promise<void> {
     .command(evaluate)
     .command(attribute)
     .command(stability)
+    .command(osr)
     .command(report)
     .command(merge)
     .command(exportCmd)

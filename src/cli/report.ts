@@ -4,6 +4,8 @@ import { z } from 'zod';
 import { Common, validate } from '../config/options.js';
 import { writeReport } from '../report/html.js';
 import { summarise } from '../store/aggregate.js';
+import { summariseOsr } from '../store/osr-aggregate.js';
+import { writeOsrReport } from '../report/osr-html.js';
 import { commonOptions, run } from './common.js';
 import { withRun } from './stability.js';
 
@@ -23,6 +25,7 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
     const a = validate(Args, argv);
     await withRun(a.run, async (f) => {
       const cfg = (await f.config()) ?? {};
+      if (cfg.command === 'osr') return writeOsrReport(f, await summariseOsr(f, Number(cfg.seed ?? 0)), a.out);
       const filter = String(cfg.filter ?? 'top1');
       const summary = await summarise(f, Number(cfg.seed ?? 0), filter);
       await writeReport(f, summary, a.out);

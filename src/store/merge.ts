@@ -5,8 +5,8 @@
 import { existsSync } from 'node:fs';
 import { UserError } from '../errors.js';
 import { RunFile, configDiff } from './run-file.js';
+import { RUN_TABLES } from './schema.js';
 
-const TABLES = ['samples', 'pairs', 'done', 'gallery'];
 
 export async function merge(inputs: string[], out: string): Promise<{ samples: number; pairs: number }> {
   if (inputs.length < 1) throw new UserError('fass merge needs at least one run file');
@@ -30,7 +30,9 @@ export async function merge(inputs: string[], out: string): Promise<{ samples: n
       await target.conn.run(`ATTACH '${p.replace(/'/g, "''")}' AS s${i} (READ_ONLY)`);
       await target.conn.run('BEGIN TRANSACTION');
       try {
-        for (const t of TABLES) await target.conn.run(`INSERT INTO ${t} SELECT * FROM s${i}.${t}`);
+        // Files written before a table existed simply lack it.
+        const present = new Set((await target.query(`SELECT table_name FROM duckdb_tables() WHERE database_name = 's${i}'`)).map((r) => String(r.table_name)));
+        for (const t of RUN_TABLES) if (present.has(t)) await target.conn.run(`INSERT INTO ${t} SELECT * FROM s${i}.${t}`);
         await target.conn.run('COMMIT');
       } catch (e) {
         await target.conn.run('ROLLBACK');

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
 import { UserError } from '../errors.js';
-import { SCHEMA, SIMILARITY_COLUMNS, type GalleryRow, type PairRow, type SampleRow } from './schema.js';
+import { SCHEMA, SIMILARITY_COLUMNS, type GalleryRow, type OsrImageRow, type OsrRow, type PairRow, type SampleRow } from './schema.js';
 
 export class RunFile {
   private constructor(readonly path: string, private readonly db: DuckDBInstance, readonly conn: DuckDBConnection) {}
@@ -109,6 +109,40 @@ export class RunFile {
         }
         ga.flushSync(); ga.closeSync();
       }
+      const da = await this.conn.createAppender('done');
+      for (const s of samples) { da.appendInteger(s.sample_index); da.endRow(); }
+      da.flushSync(); da.closeSync();
+      await this.conn.run('COMMIT');
+    } catch (e) {
+      await this.conn.run('ROLLBACK');
+      throw e;
+    }
+  }
+
+  /** One batch of an OSR run, atomically: sample rows, per-image GAN rows, per-(sample, method) rows, done marks. */
+  async appendOsrBatch(samples: SampleRow[], images: OsrImageRow[], rows: OsrRow[]): Promise<void> {
+    await this.conn.run('BEGIN TRANSACTION');
+    try {
+      const sa = await this.conn.createAppender('samples');
+      for (const s of samples) {
+        sa.appendInteger(s.sample_index); sa.appendVarchar(s.sample_id); optInt(sa, s.label);
+        sa.appendVarchar(s.status); optInt(sa, s.clean_pred); optText(sa, s.reason); sa.endRow();
+      }
+      sa.flushSync(); sa.closeSync();
+      const ia = await this.conn.createAppender('osr_images');
+      for (const r of images) {
+        ia.appendInteger(r.sample_index); ia.appendVarchar(r.sample_id); ia.appendInteger(r.target);
+        ia.appendInteger(r.generated); ia.appendInteger(r.accepted); ia.appendDouble(r.acceptance_rate);
+        for (const v of [r.gan_changed, r.noise_changed, r.noise_outside, r.gan_distance, r.noise_distance, r.clean_logit, r.d_loss, r.g_loss]) optDouble(ia, v);
+        optText(ia, r.reason); ia.endRow();
+      }
+      ia.flushSync(); ia.closeSync();
+      const oa = await this.conn.createAppender('osr');
+      for (const r of rows) {
+        oa.appendInteger(r.sample_index); oa.appendVarchar(r.sample_id); oa.appendVarchar(r.method); oa.appendVarchar(r.status);
+        optInt(oa, r.accepted); optDouble(oa, r.osr); optDouble(oa, r.osr_normalised); optText(oa, r.reason); oa.endRow();
+      }
+      oa.flushSync(); oa.closeSync();
       const da = await this.conn.createAppender('done');
       for (const s of samples) { da.appendInteger(s.sample_index); da.endRow(); }
       da.flushSync(); da.closeSync();

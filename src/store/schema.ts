@@ -24,7 +24,19 @@ CREATE TABLE IF NOT EXISTS done (sample_index INTEGER PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS gallery (
   sample_index INTEGER NOT NULL, sample_id VARCHAR NOT NULL, perturbation VARCHAR NOT NULL, method VARCHAR NOT NULL,
   png BLOB NOT NULL, PRIMARY KEY (sample_index, perturbation, method));
+CREATE TABLE IF NOT EXISTS osr_images (
+  sample_index INTEGER PRIMARY KEY, sample_id VARCHAR NOT NULL, target INTEGER NOT NULL,
+  generated INTEGER NOT NULL, accepted INTEGER NOT NULL, acceptance_rate DOUBLE NOT NULL,
+  gan_changed DOUBLE, noise_changed DOUBLE, noise_outside DOUBLE, gan_distance DOUBLE, noise_distance DOUBLE,
+  clean_logit DOUBLE, d_loss DOUBLE, g_loss DOUBLE, reason VARCHAR);
+CREATE TABLE IF NOT EXISTS osr (
+  sample_index INTEGER NOT NULL, sample_id VARCHAR NOT NULL, method VARCHAR NOT NULL, status VARCHAR NOT NULL,
+  accepted INTEGER, osr DOUBLE, osr_normalised DOUBLE, reason VARCHAR,
+  PRIMARY KEY (sample_index, method));
 `;
+
+/** Tables a run file may hold; merge copies those present (OSR runs fill osr_images and osr). */
+export const RUN_TABLES = ['samples', 'pairs', 'done', 'gallery', 'osr_images', 'osr'] as const;
 
 /** A strip for the report: image, perturbed image, clean map, aligned perturbed map (PNG). */
 export interface GalleryRow {
@@ -60,5 +72,39 @@ export interface PairRow {
   prediction_changed: boolean | null;
   logit_change: number | null;
   scores: Partial<Record<SimilarityColumn, number>>;
+  reason: string | null;
+}
+
+/**
+ * `fass osr` (SPEC.md section 7): one osr_images row per image whose GAN ran (acceptance, the
+ * noise baseline), and exactly one osr row per (sample, method): kept with its scores, or error
+ * with its reason (e.g. no GAN sample accepted).
+ */
+export interface OsrImageRow {
+  sample_index: number;
+  sample_id: string;
+  target: number;
+  generated: number;
+  accepted: number;
+  acceptance_rate: number;
+  gan_changed: number;
+  noise_changed: number;
+  noise_outside: number;
+  gan_distance: number | null;
+  noise_distance: number;
+  clean_logit: number;
+  d_loss: number;
+  g_loss: number;
+  reason: string | null;
+}
+
+export interface OsrRow {
+  sample_index: number;
+  sample_id: string;
+  method: string;
+  status: 'kept' | 'error';
+  accepted: number | null;
+  osr: number | null;
+  osr_normalised: number | null;
   reason: string | null;
 }

@@ -1,0 +1,141 @@
+// trainOsrGans(model, images, targets, seeds, noiseSeeds, options, onProgress?): K per-image GANs
+// of OSR (native/osr/) trained at once in a worker thread; resolves to the generated samples (a
+// Tensor handle) and per-sample decisions. Glue only.
+#include <napi.h>
+#include "model_wrap.h"
+#include "osr/gan.h"
+#include "tensor_wrap.h"
+#include "worker.h"
+
+namespace fass_js {
+
+namespace {
+
+struct Step {
+  int64_t step, total;
+};
+
+class OsrWorker : public Napi::AsyncProgressWorker<Step> {
+ public:
+  OsrWorker(Napi::Env env, Napi::Function on_progress)
+      : Napi::AsyncProgressWorker<Step>(env), deferred_(Napi::Promise::Deferred::New(env)) {
+    if (!on_progress.IsEmpty()) callback_ = Napi::Persistent(on_progress);
+  }
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+  std::shared_ptr<fass::ScriptModel> model;
+  torch::Tensor x, targets, seeds, noise_seeds;
+  fass::osr::GanConfig cfg;
+  int threads = 0;
+
+ protected:
+  void Execute(const ExecutionProgress& progress) override {
+    try {
+      fass::use_threads(threads);
+      r_ = fass::osr::train_osr_gans(*model, x, targets, seeds, noise_seeds, cfg, [&](int64_t s, int64_t t) {
+        Step p{s, t};
+        progress.Send(&p, 1);
+      });
+    } catch (const fass::UserError& e) {
+      Fail(e.what(), "E_FASS_USER");
+    } catch (const c10::Error& e) {
+      Fail(e.what_without_backtrace(), "E_FASS_INTERNAL");
+    } catch (const std::exception& e) {
+      Fail(e.what(), "E_FASS_INTERNAL");
+    }
+  }
+  void OnProgress(const Step* p, size_t count) override {
+    if (callback_.IsEmpty() || count == 0) return;
+    Napi::HandleScope scope(Env());
+    callback_.Call({Napi::Number::New(Env(), static_cast<double>(p[count - 1].step)),
+                    Napi::Number::New(Env(), static_cast<double>(p[count - 1].total))});
+  }
+  void OnOK() override {
+    Napi::HandleScope scope(Env());
+    auto env = Env();
+    auto o = Napi::Object::New(env);
+    o.Set("samples", TensorWrap::New(env, r_.samples));
+    o.Set("samplePred", TensorWrap::New(env, r_.sample_pred.contiguous()));
+    o.Set("sampleShift", TensorWrap::New(env, r_.sample_shift.contiguous()));
+    o.Set("accepted", TensorWrap::New(env, r_.accepted.to(torch::kUInt8).contiguous()));
+    o.Set("sampleDist", TensorWrap::New(env, r_.sample_dist.contiguous()));
+    o.Set("noisePred", TensorWrap::New(env, r_.noise_pred.contiguous()));
+    o.Set("noiseShift", TensorWrap::New(env, r_.noise_shift.contiguous()));
+    o.Set("noiseDist", TensorWrap::New(env, r_.noise_dist.contiguous()));
+    o.Set("cleanLogit", TensorWrap::New(env, r_.clean_logit.contiguous()));
+    o.Set("dLoss", TensorWrap::New(env, r_.d_loss.contiguous()));
+    o.Set("gLoss", TensorWrap::New(env, r_.g_loss.contiguous()));
+    o.Set("steps", Napi::Number::New(env, static_cast<double>(r_.steps)));
+    deferred_.Resolve(o);
+  }
+  void OnError(const Napi::Error&) override {
+    Napi::HandleScope scope(Env());
+    deferred_.Reject(make_error(Env(), message_, code_).Value());
+  }
+
+ private:
+  void Fail(const std::string& m, const char* code) {
+    message_ = m;
+    code_ = code;
+    SetError(m);
+  }
+  Napi::Promise::Deferred deferred_;
+  Napi::FunctionReference callback_;
+  fass::osr::GanResult r_;
+  std::string message_;
+  const char* code_ = "E_FASS_INTERNAL";
+};
+
+std::vector<int64_t> widths(const Napi::Object& o, const char* key, std::vector<int64_t> fallback) {
+  const auto v = o.Get(key);
+  if (!v.IsArray()) return fallback;
+  auto a = v.As<Napi::Array>();
+  std::vector<int64_t> out;
+  for (uint32_t i = 0; i < a.Length(); ++i) out.push_back(a.Get(i).As<Napi::Number>().Int64Value());
+  return out;
+}
+
+Napi::Value TrainOsrGans(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  if (info.Length() < 6 || !info[5].IsObject())
+    throw Napi::TypeError::New(env, "trainOsrGans(model, images, targets, seeds, noiseSeeds, options, onProgress?)");
+  if (!info[0].IsObject() || !info[0].As<Napi::Object>().InstanceOf(ModelWrap::constructor->Value()))
+    throw Napi::TypeError::New(env, "trainOsrGans: expected a native ScriptModel");
+  auto cb = info.Length() > 6 && info[6].IsFunction() ? info[6].As<Napi::Function>() : Napi::Function();
+  auto o = info[5].As<Napi::Object>();
+  auto* w = new OsrWorker(env, cb);
+  w->model = Napi::ObjectWrap<ModelWrap>::Unwrap(info[0].As<Napi::Object>())->model;
+  w->x = TensorWrap::FromValue(info[1], "images");
+  w->targets = TensorWrap::FromValue(info[2], "targets");
+  w->seeds = TensorWrap::FromValue(info[3], "seeds");
+  w->noise_seeds = TensorWrap::FromValue(info[4], "noiseSeeds");
+  auto& c = w->cfg;
+  auto num = [&](const char* k, double fallback) { return o.Get(k).IsNumber() ? o.Get(k).As<Napi::Number>().DoubleValue() : fallback; };
+  c.latent = static_cast<int64_t>(num("latent", c.latent));
+  c.g_hidden = widths(o, "generatorWidths", c.g_hidden);
+  c.d_hidden = widths(o, "discriminatorWidths", c.d_hidden);
+  c.slope = num("slope", c.slope);
+  c.dropout = num("dropout", c.dropout);
+  c.copies = static_cast<int64_t>(num("copies", c.copies));
+  c.epochs = static_cast<int64_t>(num("epochs", c.epochs));
+  c.batch = static_cast<int64_t>(num("batch", c.batch));
+  c.lr = num("lr", c.lr);
+  c.beta1 = num("beta1", c.beta1);
+  c.beta2 = num("beta2", c.beta2);
+  c.lambda_y = num("lambdaY", c.lambda_y);
+  c.lambda_ce = num("lambdaCe", c.lambda_ce);
+  c.delta = num("delta", c.delta);
+  c.samples = static_cast<int64_t>(num("samples", c.samples));
+  c.noise_eps = num("noiseEps", c.noise_eps);
+  w->threads = static_cast<int>(num("threads", 0));
+  w->Queue();
+  return w->Promise();
+}
+
+}  // namespace
+
+void InitOsr(Napi::Env env, Napi::Object exports) {
+  exports.Set("trainOsrGans", Napi::Function::New(env, TrainOsrGans));
+}
+
+}  // namespace fass_js

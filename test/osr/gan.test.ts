@@ -1,0 +1,79 @@
+/**
+ * OSR's batched GANs (native/osr/): K images trained at once equal the same images trained one by
+ * one with the same seeds (the same code path, small widths and few steps so it runs in seconds).
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { TorchModel } from '../../src/models/torch-model.js';
+import { native, tensor, type NativeOsrOptions, type NativeOsrResult } from '../../src/native.js';
+import { maxDiff, reference } from '../helpers.js';
+
+const OPTS: NativeOsrOptions = {
+  generatorWidths: [32, 64], discriminatorWidths: [32, 16], copies: 192, epochs: 2, batch: 64, samples: 12, delta: 5, noiseEps: 0.1, threads: 1,
+};
+const PER = 28 * 28;
+
+async function setup() {
+  const model = await TorchModel.load(reference.torchscript(), { threads: 1 });
+  const images = reference.images().subarray(0, 4 * PER);
+  const targets = reference.pred().slice(0, 4);
+  return { model, images, targets, seeds: [11, 22, 33, 44], noise: [5, 6, 7, 8] };
+}
+
+interface Read { samples: Float32Array; accepted: Uint8Array; pred: BigInt64Array; noisePred: BigInt64Array; dLoss: Float32Array; steps: number }
+
+async function train(model: TorchModel, images: Float32Array, targets: number[], seeds: number[], noise: number[], opts = OPTS): Promise<Read> {
+  const k = targets.length;
+  const i64 = (a: number[]) => tensor(BigInt64Array.from(a, BigInt), [k]);
+  const r: NativeOsrResult = await native().trainOsrGans(model.handle, tensor(images, [k, 1, 28, 28]), i64(targets), i64(seeds), i64(noise), opts);
+  return {
+    samples: r.samples.toTypedArray() as Float32Array, accepted: r.accepted.toTypedArray() as Uint8Array,
+    pred: r.samplePred.toTypedArray() as BigInt64Array, noisePred: r.noisePred.toTypedArray() as BigInt64Array,
+    dLoss: r.dLoss.toTypedArray() as Float32Array, steps: r.steps,
+  };
+}
+
+test('K=4 batched equals four K=1 trainings with the same seeds', async () => {
+  const s = await setup();
+  const batched = await train(s.model, s.images, s.targets, s.seeds, s.noise);
+  assert.is(batched.steps, 2 * 3);
+  assert.is(batched.samples.length, 4 * 12 * PER);
+  const singles: Read[] = [];
+  for (let i = 0; i < 4; i++) {
+    singles.push(await train(s.model, s.images.slice(i * PER, (i + 1) * PER), [s.targets[i]], [s.seeds[i]], [s.noise[i]]));
+  }
+  const cat = (f: (r: Read) => ArrayLike<number>) => Float64Array.from(singles.flatMap((r) => Array.from(f(r))));
+  const d = maxDiff(batched.samples, cat((r) => r.samples));
+  assert.ok(d <= 1e-5, `samples differ by ${d}`);
+  assert.ok(maxDiff(batched.dLoss, cat((r) => r.dLoss)) <= 1e-4, 'losses differ');
+  assert.equal(Array.from(batched.noisePred), singles.flatMap((r) => Array.from(r.noisePred)), 'noise predictions');
+  // The samples agree to float rounding; a decision could flip only on an exact tie, which these are not.
+  assert.equal(Array.from(batched.accepted), singles.flatMap((r) => Array.from(r.accepted)), 'acceptance decisions');
+  // Samples are images: in [0, 1] and not all alike (the generator draws differ per latent code).
+  assert.ok(batched.samples.every((v) => v >= 0 && v <= 1));
+  assert.ok(maxDiff(batched.samples.subarray(0, PER), batched.samples.subarray(PER, 2 * PER)) > 0);
+});
+
+test('the same seeds give the same samples; another seed another GAN', async () => {
+  const s = await setup();
+  const one = s.images.slice(0, PER);
+  const a = await train(s.model, one, [s.targets[0]], [1], [2]);
+  const b = await train(s.model, one, [s.targets[0]], [1], [2]);
+  const c = await train(s.model, one, [s.targets[0]], [3], [2]);
+  assert.is(maxDiff(a.samples, b.samples), 0);
+  assert.ok(maxDiff(a.samples, c.samples) > 1e-3);
+  assert.equal(Array.from(a.noisePred), Array.from(c.noisePred), 'the noise baseline has its own seed');
+});
+
+test('bad options are user errors', async () => {
+  const s = await setup();
+  let err: Error & { code?: string } | undefined;
+  try {
+    await train(s.model, s.images.slice(0, PER), [s.targets[0]], [1], [2], { ...OPTS, epochs: 0 });
+  } catch (e) {
+    err = e as Error;
+  }
+  assert.ok(err && err.code === 'E_FASS_USER' && err.message.includes('epochs'), String(err?.message));
+});
+
+test.run();
