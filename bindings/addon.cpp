@@ -12,6 +12,7 @@ void InitKernels(Napi::Env env, Napi::Object exports);   // kernels_wrap.cpp: bl
 void InitAttribution(Napi::Env env, Napi::Object exports);  // attribution_wrap.cpp: gradient methods
 void InitSimilarity(Napi::Env env, Napi::Object exports);   // similarity_wrap.cpp: map similarity metrics
 void InitPerturb(Napi::Env env, Napi::Object exports);      // perturb_wrap.cpp: perturbations and alignment
+void InitMetrics(Napi::Env env, Napi::Object exports);      // metrics_wrap.cpp: robustness and faithfulness metrics
 
 namespace {
 
@@ -41,6 +42,7 @@ static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
   InitAttribution(env, exports);
   InitSimilarity(env, exports);
   InitPerturb(env, exports);
+  InitMetrics(env, exports);
   exports.Set("buildInfo", Napi::Function::New(env, BuildInfo));
   return exports;
 }
