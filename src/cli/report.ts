@@ -2,7 +2,8 @@
 import type { Argv } from 'yargs';
 import { z } from 'zod';
 import { Common, validate } from '../config/options.js';
-import { writeReport } from '../report/html.js';
+import { writeReport, writeScoresReport } from '../report/html.js';
+import { summariseScores } from '../store/score-aggregate.js';
 import { summarise } from '../store/aggregate.js';
 import { commonOptions, run } from './common.js';
 import { withRun } from './stability.js';
@@ -23,6 +24,10 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
     const a = validate(Args, argv);
     await withRun(a.run, async (f) => {
       const cfg = (await f.config()) ?? {};
+      if (cfg.command === 'robustness' || cfg.command === 'faithfulness') {
+        await writeScoresReport(f, await summariseScores(f, Number(cfg.seed ?? 0)), a.out);
+        return;
+      }
       const filter = String(cfg.filter ?? 'top1');
       const summary = await summarise(f, Number(cfg.seed ?? 0), filter);
       await writeReport(f, summary, a.out);
