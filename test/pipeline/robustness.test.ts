@@ -91,6 +91,9 @@ test('report: the robustness section with its table and plot', async () => {
   assert.ok(text.includes('<svg'));
   assert.ok(text.includes('max_sensitivity'));
   assert.ok(text.includes('pooled'));
+  const exp = await cli(['export', join(dir, 'whole.duckdb'), '--format', 'csv', '--out', join(dir, 'whole')]);
+  assert.is(exp.code, 0, exp.stderr);
+  assert.is(readFileSync(join(dir, 'whole.scores.csv'), 'utf8').trim().split('\n').length, 1 + 10 * METRICS.length * 2);
 });
 
 test('faithfulness: one row per (sample, metric, method), resumable, in the report', async () => {
