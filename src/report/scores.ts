@@ -19,7 +19,7 @@ export function scoresPlot(s: MetricSummary): Promise<string> {
       width: 220, height: { step: 16 },
       layer: [
         { mark: 'bar', encoding: { y: { field: 'method', type: 'nominal', title: null }, x: { field: 'mean', type: 'quantitative', title: 'mean (95% CI)' }, color: { field: 'method', type: 'nominal', legend: null } } },
-        { mark: { type: 'errorbar' }, encoding: { y: { field: 'method', type: 'nominal' }, x: { field: 'low', type: 'quantitative' }, x2: { field: 'high' } } },
+        { mark: { type: 'errorbar' }, encoding: { y: { field: 'method', type: 'nominal' }, x: { field: 'low', type: 'quantitative', title: null }, x2: { field: 'high' } } },
       ],
     },
     resolve: { scale: { x: 'independent' } },
@@ -34,7 +34,8 @@ export async function scoresSection(s: MetricSummary): Promise<string> {
   const consistency = s.consistency.length ? `<h2>Consistency by label</h2><table><tr><th>method</th><th>label</th><th>mean pairwise cosine</th><th>samples</th></tr>
 ${s.consistency.map((c) => `<tr><td>${esc(c.method)}</td><td>${c.label === null ? 'pooled' : c.label}</td><td>${num(c.score)}</td><td>${c.samples}</td></tr>`).join('\n')}</table>` : '';
   return `<h1>Attribution ${title.toLowerCase()}</h1>
-<p>${s.errors.samples} sample error(s), ${s.errors.rows} row error(s). Excluded rows: every neighbour changed the prediction (or, for consistency, no label or the only sample of its label).</p>
+<p>${s.errors.samples} sample error(s), ${s.errors.rows} row error(s). Excluded rows: every neighbour changed the prediction (or, for consistency, no label or the only sample of its label).
+Consistency's mean is over samples (each sample's mean cosine with the others of its label); the pooled value below is over pairs.</p>
 <h2>${title} by method</h2><figure>${await scoresPlot(s)}</figure>
 <table><tr><th>method</th><th class="l">metric</th><th class="l">better</th><th>mean</th><th>95% CI</th><th>std</th><th>n</th><th>excluded</th><th>errors</th><th>neighbours used</th><th>neighbours excluded</th></tr>
 ${rows}</table>
