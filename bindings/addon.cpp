@@ -13,6 +13,7 @@ void InitAttribution(Napi::Env env, Napi::Object exports);  // attribution_wrap.
 void InitSimilarity(Napi::Env env, Napi::Object exports);   // similarity_wrap.cpp: map similarity metrics
 void InitPerturb(Napi::Env env, Napi::Object exports);      // perturb_wrap.cpp: perturbations and alignment
 void InitOsr(Napi::Env env, Napi::Object exports);          // osr_wrap.cpp: OSR's batched per-image GANs
+void InitMetrics(Napi::Env env, Napi::Object exports);      // metrics_wrap.cpp: robustness and faithfulness metrics
 
 namespace {
 
@@ -43,6 +44,7 @@ static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
   InitSimilarity(env, exports);
   InitPerturb(env, exports);
   InitOsr(env, exports);
+  InitMetrics(env, exports);
   exports.Set("buildInfo", Napi::Function::New(env, BuildInfo));
   return exports;
 }

@@ -15,3 +15,9 @@ export { OsrMetric, OsrOptions, osrConfig, osrOf, type OsrConfig, type Neighbour
 export { runOsr, osrScores, type OsrSpec, type OsrMethodScore } from './pipeline/osr.js';
 export { native, tensor, type Tensor } from './native.js';
 export { readNpy, writeNpy, NpyWriter } from './util/npy.js';
+export { robustnessMetric, parseRobustnessMetrics, ROBUSTNESS, ROBUSTNESS_METRICS, type RobustnessMetric, type RobustnessName, type SampleScore } from './metrics/robustness.js';
+export { faithfulnessMetric, parseFaithfulnessMetrics, FAITHFULNESS, FAITHFULNESS_METRICS, type FaithfulnessMetric, type FaithfulnessName } from './metrics/faithfulness.js';
+export { consistencyScores } from './metrics/consistency.js';
+export { runRobustness, robustnessScores, type RobustnessSpec } from './pipeline/robustness.js';
+export { runFaithfulness, faithfulnessScores, type FaithfulnessSpec } from './pipeline/faithfulness.js';
+export { summariseScores, metricMeans, type MetricSummary, type MetricMean } from './store/score-aggregate.js';

@@ -125,6 +125,9 @@ export interface Native {
   // --- perturbations (perturb_wrap.cpp) ---
   /** Perturbations, alignment and valid masks (native/perturb/); used through src/perturb/apply.ts. */
   perturb: import('./perturb/native-ops.js').NativePerturb;
+  // --- robustness and faithfulness (metrics_wrap.cpp) ---
+  /** Neighbours, per-neighbour robustness ratios and deletion/insertion curves (native/metrics/). */
+  metrics: NativeMetrics;
   // --- similarity (similarity_wrap.cpp) ---
   /**
    * Per-pair similarity of two stacks of maps ((N,C,H,W) or (N,H,W)) over an optional valid mask,
@@ -135,6 +138,16 @@ export interface Native {
     a: Tensor, b: Tensor, mask: Tensor | null, metrics: import('./metrics/similarity.js').NativeSimilarityMetric[],
     reduce?: string, threads?: number,
   ): Promise<import('./metrics/similarity.js').NativeSimilarityResult>;
+}
+
+export interface NativeMetrics {
+  /** x (N,C,H,W) -> {x: (N*n,C,H,W)}: x + U(-scale, scale) or N(0, scale^2) noise from each sample's seed, or x + fixed (N,n,C,H,W). */
+  neighbours(x: Tensor, seeds: Tensor, noise: 'uniform' | 'gaussian', n: number, scale: number, fixed?: Tensor | null, threads?: number): Promise<{ x: Tensor }>;
+  /** Per-neighbour values (N,n) of a robustness metric and their max or mean over the kept neighbours (N), float64. */
+  robustness(metric: string, x: Tensor, xn: Tensor, g: Tensor, gn: Tensor, logits: Tensor | null, logitsN: Tensor | null, keep: Tensor, threads?: number): Promise<{ values: Tensor; scores: Tensor }>;
+  /** Deletion or insertion curves (N,K+1) of the target's softmax probability and their AUC (N), float64. */
+  insertionDeletion(model: NativeScriptModel, kind: 'deletion' | 'insertion', x: Tensor, maps: Tensor, targets: Tensor,
+    opts: { reduce?: string; step?: number; blurSigma?: number; blurKernel?: number; rowsPerCall?: number }, threads?: number): Promise<{ probs: Tensor; auc: Tensor; forward: number }>;
 }
 
 function packageRoot(): string {

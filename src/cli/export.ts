@@ -1,4 +1,4 @@
-/** fass export run.duckdb --format csv|parquet: the pairs and samples tables as files. */
+/** fass export run.duckdb --format csv|parquet: the pairs (robustness, faithfulness: scores) and samples tables as files. */
 import type { Argv } from 'yargs';
 import { z } from 'zod';
 import { Common, validate } from '../config/options.js';

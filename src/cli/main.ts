@@ -10,9 +10,11 @@ import * as attribute from './attribute.js';
 import * as compare from './compare.js';
 import * as evaluate from './evaluate.js';
 import * as exportCmd from './export.js';
+import * as faithfulness from './faithfulness.js';
 import * as merge from './merge.js';
 import * as osr from './osr.js';
 import * as report from './report.js';
+import * as robustness from './robustness.js';
 import * as stability from './stability.js';
 import * as train from './train.js';
 
@@ -45,6 +47,8 @@ export async function main(args: string[]): Promise<void> {
     .command(attribute)
     .command(stability)
     .command(osr)
+    .command(robustness)
+    .command(faithfulness)
     .command(report)
     .command(merge)
     .command(exportCmd)

@@ -2,7 +2,8 @@
 import type { Argv } from 'yargs';
 import { z } from 'zod';
 import { Common, validate } from '../config/options.js';
-import { writeReport } from '../report/html.js';
+import { writeReport, writeScoresReport } from '../report/html.js';
+import { summariseScores } from '../store/score-aggregate.js';
 import { summarise } from '../store/aggregate.js';
 import { summariseOsr } from '../store/osr-aggregate.js';
 import { writeOsrReport } from '../report/osr-html.js';
@@ -26,6 +27,10 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
     await withRun(a.run, async (f) => {
       const cfg = (await f.config()) ?? {};
       if (cfg.command === 'osr') return writeOsrReport(f, await summariseOsr(f, Number(cfg.seed ?? 0)), a.out);
+      if (cfg.command === 'robustness' || cfg.command === 'faithfulness') {
+        await writeScoresReport(f, await summariseScores(f, Number(cfg.seed ?? 0)), a.out);
+        return;
+      }
       const filter = String(cfg.filter ?? 'top1');
       const summary = await summarise(f, Number(cfg.seed ?? 0), filter);
       await writeReport(f, summary, a.out);

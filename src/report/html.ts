@@ -8,6 +8,8 @@ import type { RunFile } from '../store/run-file.js';
 import type { Cell, Summary } from '../store/aggregate.js';
 import { escapeXml as esc } from '../util/escape.js';
 import { rankingPlot, retentionPlot, stabilityPlot } from './plots.js';
+import type { MetricSummary } from '../store/score-aggregate.js';
+import { scoresSection } from './scores.js';
 
 const STYLE = `body{font:14px/1.4 system-ui,sans-serif;margin:2em auto;max-width:1200px;color:#222}
 table{border-collapse:collapse;margin:1em 0}td,th{padding:2px 8px;border-bottom:1px solid #ddd;text-align:right}
@@ -39,12 +41,31 @@ async function gallery(run: RunFile): Promise<string> {
   }).join('')}</div>`).join('\n');
 }
 
+function configTable(config: Record<string, unknown>): string {
+  return `<table>${Object.entries(config).map(([k, v]) => `<tr><th class="l">${esc(k)}</th><td class="l">${esc(typeof v === 'string' ? v : JSON.stringify(v))}</td></tr>`).join('')}</table>`;
+}
+
+function write(path: string, config: Record<string, unknown>, body: string): void {
+  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>fass report: ${esc(String(config.model ?? ''))}</title><style>${STYLE}</style></head><body>
+${body}
+</body></html>\n`;
+  writeFileSync(path + '.partial', html);
+  renameSync(path + '.partial', path);
+}
+
+/** The report of a `fass robustness` or `fass faithfulness` run. */
+export async function writeScoresReport(run: RunFile, summary: MetricSummary, path: string): Promise<void> {
+  const config = (await run.config()) ?? {};
+  const section = await scoresSection(summary);
+  const [head, ...rest] = section.split('\n');
+  write(path, config, [head, configTable(config), ...rest].join('\n'));
+}
+
 export async function writeReport(run: RunFile, summary: Summary, path: string): Promise<void> {
   const config = (await run.config()) ?? {};
   const [stability, retention, ranking] = await Promise.all([stabilityPlot(summary), retentionPlot(summary), rankingPlot(summary)]);
-  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>fass report: ${esc(String(config.model ?? ''))}</title><style>${STYLE}</style></head><body>
-<h1>Attribution stability</h1>
-<table>${Object.entries(config).map(([k, v]) => `<tr><th class="l">${esc(k)}</th><td class="l">${esc(typeof v === 'string' ? v : JSON.stringify(v))}</td></tr>`).join('')}</table>
+  write(path, config, `<h1>Attribution stability</h1>
+${configTable(config)}
 <p>${summary.errors.samples} sample error(s), ${summary.errors.pairs} pair error(s).</p>
 <h2>Method ranking</h2><figure>${ranking}</figure>
 <table><tr><th>rank</th><th class="l">method</th><th>mean FASS</th></tr>${summary.ranking.map((r) => `<tr><td>${r.rank}</td><td class="l">${esc(r.method)}</td><td>${num(r.fass)}</td></tr>`).join('')}</table>
@@ -53,8 +74,5 @@ export async function writeReport(run: RunFile, summary: Summary, path: string):
 <table><tr><th class="l">perturbation</th><th class="l">family</th><th>kept</th><th>total</th><th>retention</th></tr>${summary.retention.map((r) => `<tr><td>${esc(r.perturbation)}</td><td class="l">${esc(r.family)}</td><td>${r.kept}</td><td>${r.total}</td><td>${num(r.retention, 3)}</td></tr>`).join('')}</table>
 <h2>All cells</h2>${cellTable(summary.cells)}
 ${summary.filtered ? `<h2>With the prediction filter (run scored without it)</h2>${cellTable(summary.filtered.cells)}` : ''}
-<h2>Gallery</h2>${await gallery(run)}
-</body></html>\n`;
-  writeFileSync(path + '.partial', html);
-  renameSync(path + '.partial', path);
+<h2>Gallery</h2>${await gallery(run)}`);
 }

@@ -3,7 +3,7 @@ import * as vega from 'vega';
 import * as vl from 'vega-lite';
 import type { Summary } from '../store/aggregate.js';
 
-async function svg(spec: vl.TopLevelSpec): Promise<string> {
+export async function svg(spec: vl.TopLevelSpec): Promise<string> {
   const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });
   const out = await view.toSVG();
   view.finalize();

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
 import { UserError } from '../errors.js';
-import { SCHEMA, SIMILARITY_COLUMNS, type GalleryRow, type OsrImageRow, type OsrRow, type PairRow, type SampleRow } from './schema.js';
+import { SCHEMA, SIMILARITY_COLUMNS, type GalleryRow, type OsrImageRow, type OsrRow, type PairRow, type SampleRow, type ScoreRow, type VectorRow } from './schema.js';
 
 export class RunFile {
   private constructor(readonly path: string, private readonly db: DuckDBInstance, readonly conn: DuckDBConnection) {}
@@ -83,12 +83,7 @@ export class RunFile {
   async appendBatch(samples: SampleRow[], pairs: PairRow[], gallery: GalleryRow[] = []): Promise<void> {
     await this.conn.run('BEGIN TRANSACTION');
     try {
-      const sa = await this.conn.createAppender('samples');
-      for (const s of samples) {
-        sa.appendInteger(s.sample_index); sa.appendVarchar(s.sample_id); optInt(sa, s.label);
-        sa.appendVarchar(s.status); optInt(sa, s.clean_pred); optText(sa, s.reason); sa.endRow();
-      }
-      sa.flushSync(); sa.closeSync();
+      await this.appendSamples(samples);
       const pa = await this.conn.createAppender('pairs');
       for (const p of pairs) {
         pa.appendInteger(p.sample_index); pa.appendVarchar(p.sample_id);
@@ -109,9 +104,7 @@ export class RunFile {
         }
         ga.flushSync(); ga.closeSync();
       }
-      const da = await this.conn.createAppender('done');
-      for (const s of samples) { da.appendInteger(s.sample_index); da.endRow(); }
-      da.flushSync(); da.closeSync();
+      await this.markDone(samples);
       await this.conn.run('COMMIT');
     } catch (e) {
       await this.conn.run('ROLLBACK');
@@ -151,6 +144,82 @@ export class RunFile {
       await this.conn.run('ROLLBACK');
       throw e;
     }
+  }
+
+  /** One batch of a robustness or faithfulness run, atomically: samples, score rows, vectors, done marks. */
+  async appendScores(samples: SampleRow[], scores: ScoreRow[], vectors: VectorRow[] = []): Promise<void> {
+    await this.conn.run('BEGIN TRANSACTION');
+    try {
+      await this.appendSamples(samples);
+      const a = await this.conn.createAppender('scores');
+      for (const r of scores) {
+        a.appendInteger(r.sample_index); a.appendVarchar(r.sample_id); optInt(a, r.label);
+        a.appendVarchar(r.metric); a.appendVarchar(r.method); a.appendVarchar(r.status); optInt(a, r.clean_pred);
+        optDouble(a, r.score); optInt(a, r.n_used); optInt(a, r.n_excluded); optText(a, r.reason); a.endRow();
+      }
+      a.flushSync(); a.closeSync();
+      if (vectors.length) {
+        const v = await this.conn.createAppender('vectors');
+        for (const r of vectors) {
+          v.appendInteger(r.sample_index); v.appendVarchar(r.method); optInt(v, r.label);
+          v.appendBlob(new Uint8Array(r.vec.buffer, r.vec.byteOffset, r.vec.byteLength)); v.endRow();
+        }
+        v.flushSync(); v.closeSync();
+      }
+      await this.markDone(samples);
+      await this.conn.run('COMMIT');
+    } catch (e) {
+      await this.conn.run('ROLLBACK');
+      throw e;
+    }
+  }
+
+  /** Replaces scores of (sample_index, metric, method) rows in one transaction (consistency's end-of-run pass). */
+  async updateScores(rows: Pick<ScoreRow, 'sample_index' | 'metric' | 'method' | 'status' | 'score' | 'reason'>[]): Promise<void> {
+    await this.conn.run('BEGIN TRANSACTION');
+    try {
+      await this.conn.run('CREATE OR REPLACE TEMP TABLE score_update (sample_index INTEGER, metric VARCHAR, method VARCHAR, status VARCHAR, score DOUBLE, reason VARCHAR)');
+      const a = await this.conn.createAppender('score_update');
+      for (const r of rows) {
+        a.appendInteger(r.sample_index); a.appendVarchar(r.metric); a.appendVarchar(r.method); a.appendVarchar(r.status);
+        optDouble(a, r.score); optText(a, r.reason); a.endRow();
+      }
+      a.flushSync(); a.closeSync();
+      await this.conn.run(`UPDATE scores SET status = u.status, score = u.score, reason = u.reason FROM score_update u
+        WHERE scores.sample_index = u.sample_index AND scores.metric = u.metric AND scores.method = u.method`);
+      await this.conn.run('DROP TABLE score_update');
+      await this.conn.run('COMMIT');
+    } catch (e) {
+      await this.conn.run('ROLLBACK');
+      throw e;
+    }
+  }
+
+  /** A method's stored consistency vectors in sample order, with their labels (-1: none). */
+  async vectors(method: string): Promise<{ index: number[]; vectors: Float32Array[]; labels: number[] }> {
+    const rows = await this.query('SELECT sample_index, label, vec FROM vectors WHERE method = $1 ORDER BY sample_index', [method]);
+    const blob = (v: unknown): Uint8Array => (v as { bytes?: Uint8Array }).bytes ?? (v as Uint8Array);
+    return {
+      index: rows.map((r) => Number(r.sample_index)),
+      labels: rows.map((r) => (r.label === null ? -1 : Number(r.label))),
+      // a copy: DuckDB hands blobs back as Buffers, views into a shared pool
+      vectors: rows.map((r) => { const b = blob(r.vec), own = new Uint8Array(b.length); own.set(b); return new Float32Array(own.buffer); }),
+    };
+  }
+
+  private async appendSamples(samples: SampleRow[]): Promise<void> {
+    const sa = await this.conn.createAppender('samples');
+    for (const s of samples) {
+      sa.appendInteger(s.sample_index); sa.appendVarchar(s.sample_id); optInt(sa, s.label);
+      sa.appendVarchar(s.status); optInt(sa, s.clean_pred); optText(sa, s.reason); sa.endRow();
+    }
+    sa.flushSync(); sa.closeSync();
+  }
+
+  private async markDone(samples: SampleRow[]): Promise<void> {
+    const da = await this.conn.createAppender('done');
+    for (const s of samples) { da.appendInteger(s.sample_index); da.endRow(); }
+    da.flushSync(); da.closeSync();
   }
 
   async query(sql: string, params: (string | number | boolean | null)[] = []): Promise<Record<string, unknown>[]> {

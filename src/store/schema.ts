@@ -3,6 +3,12 @@
  * names ends as exactly one `pairs` row: kept (with its scores), filtered (prediction changed, both
  * predictions recorded) or error (with its reason). A sample whose rows are all written is in
  * `done`, in the same transaction, which is what a resumed run skips.
+ *
+ * `fass robustness` and `fass faithfulness` runs use `scores` instead of `pairs`: exactly one row
+ * per (sample, metric, method), kept (with its score and the neighbours used and excluded),
+ * excluded (every neighbour changed the prediction; no label for consistency) or error, with its
+ * reason. `vectors` holds each sample's reduced map per method when consistency is asked for: a
+ * dataset-level metric, computed from them at the end of every run (and resumed run).
  */
 export const SIMILARITY_COLUMNS = ['ssim', 'spearman', 'topk_jaccard', 'fass', 'pearson', 'cosine', 'l2'] as const;
 export type SimilarityColumn = (typeof SIMILARITY_COLUMNS)[number];
@@ -21,6 +27,14 @@ CREATE TABLE IF NOT EXISTS pairs (
   reason VARCHAR,
   PRIMARY KEY (sample_index, perturbation, method));
 CREATE TABLE IF NOT EXISTS done (sample_index INTEGER PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS scores (
+  sample_index INTEGER NOT NULL, sample_id VARCHAR NOT NULL, label INTEGER,
+  metric VARCHAR NOT NULL, method VARCHAR NOT NULL, status VARCHAR NOT NULL,
+  clean_pred INTEGER, score DOUBLE, n_used INTEGER, n_excluded INTEGER, reason VARCHAR,
+  PRIMARY KEY (sample_index, metric, method));
+CREATE TABLE IF NOT EXISTS vectors (
+  sample_index INTEGER NOT NULL, method VARCHAR NOT NULL, label INTEGER, vec BLOB NOT NULL,
+  PRIMARY KEY (sample_index, method));
 CREATE TABLE IF NOT EXISTS gallery (
   sample_index INTEGER NOT NULL, sample_id VARCHAR NOT NULL, perturbation VARCHAR NOT NULL, method VARCHAR NOT NULL,
   png BLOB NOT NULL, PRIMARY KEY (sample_index, perturbation, method));
@@ -107,4 +121,29 @@ export interface OsrRow {
   osr: number | null;
   osr_normalised: number | null;
   reason: string | null;
+}
+export type ScoreStatus = 'kept' | 'excluded' | 'error';
+
+/** One (sample, metric, method) of a robustness or faithfulness run. */
+export interface ScoreRow {
+  sample_index: number;
+  sample_id: string;
+  label: number | null;
+  metric: string;
+  method: string;
+  status: ScoreStatus;
+  clean_pred: number | null;
+  score: number | null;
+  /** Neighbours kept and excluded (robustness); null where a metric has none. */
+  n_used: number | null;
+  n_excluded: number | null;
+  reason: string | null;
+}
+
+/** A sample's attribution vector (float32) for consistency. */
+export interface VectorRow {
+  sample_index: number;
+  method: string;
+  label: number | null;
+  vec: Float32Array;
 }

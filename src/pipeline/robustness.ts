@@ -1,0 +1,101 @@
+/**
+ * `fass robustness` (SPEC.md section 6): per batch, the clean maps of each method, one
+ * neighbourhood per noise kind the metrics need (uniform: sensitivities, RIS, ROS; gaussian: local
+ * Lipschitz), drawn once and shared by every method and metric; the kept neighbours attributed as
+ * one batch per method; one score row per (sample, metric, method). Consistency stores each
+ * sample's reduced map and is scored across the run at its end.
+ */
+import { seedsFor } from '../methods/seeds.js';
+import { consistencyScores, reduceMap } from '../metrics/consistency.js';
+import type { Dataset } from '../data/index.js';
+import type { Model } from '../models/model.js';
+import type { ConfiguredMethod } from '../methods/registry.js';
+import { metricMeans, type MetricMean } from '../store/score-aggregate.js';
+import { neighbourhood, neighbourMaps, ROBUSTNESS, RobustnessOptions, scoreNeighbourhood, type Neighbourhood, type Noise, type RobustnessName } from '../metrics/robustness.js';
+import type { Reduction } from '../metrics/similarity.js';
+import type { RunFile } from '../store/run-file.js';
+import type { ScoreRow, VectorRow } from '../store/schema.js';
+import { baseConfig, readSummary, runMetrics, withRunFile, type ScoresOptions, type MetricRunBase, type MetricRunResult, type Scorer } from './metric-run.js';
+
+export interface RobustnessSpec extends MetricRunBase {
+  metrics: RobustnessName[];
+  options: RobustnessOptions;
+  /** Channel reduction of the maps consistency compares (SPEC.md section 1). */
+  reduce: Reduction;
+}
+
+export function robustnessConfig(s: RobustnessSpec): Record<string, unknown> {
+  return { ...baseConfig('robustness', s), metrics: s.metrics, samples: s.options.samples, radius: s.options.radius, lipschitz_sigma: s.options.lipschitzSigma, reduce: s.reduce };
+}
+
+export async function runRobustness(s: RobustnessSpec): Promise<MetricRunResult> {
+  return runMetrics(s, robustnessScorer(s));
+}
+
+function robustnessScorer(s: RobustnessSpec): Scorer {
+  const byNoise = new Map<Noise, RobustnessName[]>();
+  for (const m of s.metrics) {
+    const noise = ROBUSTNESS[m].noise;
+    if (noise) (byNoise.get(noise) ?? byNoise.set(noise, []).get(noise)!).push(m);
+  }
+  const wantsConsistency = s.metrics.includes('consistency');
+  return {
+    config: robustnessConfig(s),
+    metrics: s.metrics,
+    async score(b, ctx) {
+      const scores: ScoreRow[] = [], vectors: VectorRow[] = [];
+      const nbs: [Noise, Neighbourhood][] = [];
+      for (const noise of byNoise.keys()) {
+        nbs.push([noise, await neighbourhood(s.model, b, noise, s.options.samples, noise === 'uniform' ? s.options.radius : s.options.lipschitzSigma, s.seed)]);
+      }
+      const row = (i: number, metric: string, method: string): ScoreRow => ({
+        sample_index: b.indices[i], sample_id: b.ids[i], label: b.labels[i] >= 0 ? b.labels[i] : null, metric, method,
+        status: 'kept', clean_pred: b.targets[i], score: null, n_used: null, n_excluded: null, reason: null,
+      });
+      for (const m of s.methods) {
+        const name = m.method.name;
+        const clean = await m.method.run(s.model, { data: b.data, shape: b.shape, targets: b.targets, seeds: seedsFor(s.seed, b.ids, 'none', name) }, m.params, ctx);
+        const perRow: Record<string, ScoreRow[]> = {};
+        for (const [noise, nb] of nbs) {
+          const gn = await neighbourMaps(s.model, b, nb, m, clean, s.seed, ctx);
+          const r = await scoreNeighbourhood(byNoise.get(noise)!, b, nb, clean, gn);
+          for (const [metric, per] of Object.entries(r)) {
+            perRow[metric] = per.map((p, i) => ({ ...row(i, metric, name), status: p.status, score: Number.isFinite(p.score) ? p.score : null, n_used: p.used, n_excluded: p.excluded, reason: p.reason }));
+          }
+        }
+        if (wantsConsistency) {
+          const [, mc, mh, mw] = clean.shape, mapPer = mc * mh * mw;
+          perRow.consistency = b.ids.map((_, i) => ({ ...row(i, 'consistency', name), reason: 'scored at the end of the run' }));
+          b.ids.forEach((_, i) => vectors.push({ sample_index: b.indices[i], method: name, label: b.labels[i] >= 0 ? b.labels[i] : null, vec: reduceMap(clean.maps.subarray(i * mapPer, (i + 1) * mapPer), mc, mh * mw, s.reduce) }));
+        }
+        for (const metric of s.metrics) scores.push(...perRow[metric]);
+      }
+      return { scores, vectors };
+    },
+    finish: wantsConsistency ? (run) => finishConsistency(run, s.methods.map((m) => m.method.name)) : undefined,
+  };
+}
+
+/** Scores every consistency row of the run from the stored vectors (idempotent). */
+async function finishConsistency(run: RunFile, methods: string[]): Promise<void> {
+  for (const method of methods) {
+    const v = await run.vectors(method);
+    const r = consistencyScores(v);
+    await run.updateScores(r.perSample.map((p, i) => ({ sample_index: v.index[i], metric: 'consistency', method, status: p.status, score: Number.isFinite(p.score) ? p.score : null, reason: p.reason })));
+  }
+}
+
+/**
+ * One number per (method, metric) for a model: the mean over samples of each robustness metric
+ * (consistency: its pooled value), with n and direction. What `fass compare-metrics` builds on.
+ */
+export async function robustnessScores(
+  model: Model, data: Dataset, methods: ConfiguredMethod[], metrics: RobustnessName[],
+  opts: ScoresOptions & Partial<RobustnessOptions> & { reduce?: Reduction } = {},
+): Promise<MetricMean[]> {
+  const { seed = 0, batchSize = 64, internalBatchSize, out, reduce = 'sum', ...rest } = opts;
+  return withRunFile(out, async (path) => {
+    await runRobustness({ model, data, methods, metrics, options: RobustnessOptions.parse(rest), reduce, seed, batchSize, internalBatchSize, out: path });
+    return metricMeans(await readSummary(path, seed));
+  });
+}
