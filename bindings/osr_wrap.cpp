@@ -62,6 +62,7 @@ class OsrWorker : public Napi::AsyncProgressWorker<Step> {
     o.Set("noisePred", TensorWrap::New(env, r_.noise_pred.contiguous()));
     o.Set("noiseShift", TensorWrap::New(env, r_.noise_shift.contiguous()));
     o.Set("noiseDist", TensorWrap::New(env, r_.noise_dist.contiguous()));
+    o.Set("noiseEps", TensorWrap::New(env, r_.noise_eps.contiguous()));
     o.Set("cleanLogit", TensorWrap::New(env, r_.clean_logit.contiguous()));
     o.Set("dLoss", TensorWrap::New(env, r_.d_loss.contiguous()));
     o.Set("gLoss", TensorWrap::New(env, r_.g_loss.contiguous()));

@@ -94,6 +94,7 @@ export interface NativeOsrResult {
   noisePred: Tensor;     // int64 argmax f(x + u)
   noiseShift: Tensor;    // float32 f_y(x + u) - f_y(x)
   noiseDist: Tensor;     // float32 ||u|| after clamping
+  noiseEps: Tensor;      // float32 [K] the eps each image's noise used
   cleanLogit: Tensor;    // float32 (K) f_y(x)
   dLoss: Tensor;         // float32 (K) mean over the last epoch
   gLoss: Tensor;

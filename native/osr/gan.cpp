@@ -3,6 +3,8 @@
 #include "errors.h"
 #include "sample_rng.h"
 
+#include <cmath>
+
 namespace fass::osr {
 
 int64_t gan_steps(const GanConfig& cfg) { return cfg.epochs * ((cfg.copies + cfg.batch - 1) / cfg.batch); }
@@ -19,7 +21,7 @@ void check(const GanConfig& cfg) {
   positive(cfg.batch, "batch");
   positive(cfg.samples, "samples");
   if (!(cfg.dropout >= 0 && cfg.dropout < 1)) throw UserError("OSR GAN: dropout must be in [0, 1), got " + std::to_string(cfg.dropout));
-  if (!(cfg.noise_eps >= 0)) throw UserError("OSR GAN: noise eps must be >= 0, got " + std::to_string(cfg.noise_eps));
+  if (std::isnan(cfg.noise_eps)) throw UserError("OSR GAN: noise eps must be a number >= 0, or negative for \"match\"");
   for (auto w : cfg.g_hidden) positive(w, "generator width");
   for (auto w : cfg.d_hidden) positive(w, "discriminator width");
 }
@@ -127,9 +129,26 @@ GanResult train_osr_gans(ScriptModel& f, const torch::Tensor& x_in, const torch:
   r.sample_dist = (samples - x_rep).reshape({K * N, P}).norm(2, 1).to(torch::kCPU);
 
   // The uniform-noise baseline: the same count of neighbours x + U(-eps, eps), clamped to [0, 1].
+  // eps < 0 means "match": per image, the eps whose noise has the expected L2 norm
+  // eps * sqrt(P / 3) equal to the mean distance of its accepted GAN samples (of all its samples
+  // when none was accepted), so both kinds of neighbour are compared at the same distance
+  // (before clamping, which only shortens the noise; the distances reached are reported).
   SampleRng noise_rng(noise_seeds);
   auto u = noise_rng.rand({N, C, H, W}, dev).reshape({K * N, C, H, W});
-  auto noisy = (x_rep + (u * 2 - 1) * cfg.noise_eps).clamp(0, 1);
+  torch::Tensor eps;
+  if (cfg.noise_eps >= 0) {
+    eps = torch::full({K * N, 1, 1, 1}, cfg.noise_eps, x.options());
+  } else {
+    auto dist = r.sample_dist.view({K, N}).to(torch::kFloat64);
+    auto acc = r.accepted.view({K, N}).to(torch::kFloat64);
+    auto n_acc = acc.sum(1);
+    auto mean_acc = (dist * acc).sum(1) / n_acc.clamp_min(1);
+    auto mean = torch::where(n_acc > 0, mean_acc, dist.mean(1));
+    eps = (mean / std::sqrt(static_cast<double>(P) / 3.0)).to(x.scalar_type()).to(dev);
+    eps = eps.view({K, 1}).expand({K, N}).reshape({K * N, 1, 1, 1});
+  }
+  r.noise_eps = eps.view({K, N}).select(1, 0).to(torch::kCPU, torch::kFloat32).contiguous();
+  auto noisy = (x_rep + (u * 2 - 1) * eps).clamp(0, 1);
   judge(noisy, r.noise_pred, r.noise_shift);
   r.noise_dist = (noisy - x_rep).reshape({K * N, P}).norm(2, 1).to(torch::kCPU);
 

@@ -24,7 +24,7 @@ struct GanConfig {
   double lambda_y = 1.0, lambda_ce = 1.0;
   double delta = 5.0;     // S(x): same argmax and |f_y(x) - f_y(x')| <= delta
   int64_t samples = 100;  // drawn after training
-  double noise_eps = 0.1; // uniform-noise baseline x + U(-eps, eps), clamped to [0, 1]
+  double noise_eps = -1;  // uniform-noise baseline x + U(-eps, eps), clamped to [0, 1]; < 0: matched to the GAN samples' distance
 };
 
 struct GanResult {
@@ -36,6 +36,7 @@ struct GanResult {
   torch::Tensor noise_pred;    // [K*N] argmax f(x + u)
   torch::Tensor noise_shift;   // [K*N] f_y(x + u) - f_y(x)
   torch::Tensor noise_dist;    // [K*N] ||u||_2 after clamping
+  torch::Tensor noise_eps;     // [K] the eps each image's noise used
   torch::Tensor clean_logit;   // [K] f_y(x)
   torch::Tensor d_loss, g_loss;  // [K] per image, mean over the last epoch's steps
   int64_t steps = 0;

@@ -28,7 +28,7 @@ const Args = Common.extend(DataOptions.shape).extend(Normalisation.shape).extend
   ganEpochs: z.number().int().min(1, 'must be an integer >= 1').default(5),
   ganSamples: z.number().int().min(1, 'must be an integer >= 1').default(100),
   ganCopies: z.number().int().min(1, 'must be an integer >= 1').default(1500),
-  noiseEps: z.number().min(0, 'must be >= 0 (pixel space)').default(0.1),
+  noiseEps: z.union([z.literal('match'), z.coerce.number().min(0, 'must be >= 0 (pixel space), or match')]).default('match'),
   ganWidths: widths,
   discWidths: widths,
   k: z.number().int().min(1, 'must be an integer >= 1').default(16),
@@ -57,7 +57,7 @@ export function builder(y: Argv) {
     .option('gan-epochs', { type: 'number', default: 5, describe: 'epochs over the copies of x' })
     .option('gan-samples', { type: 'number', default: 100, describe: 'samples drawn per image after training (N)' })
     .option('gan-copies', { type: 'number', default: 1500, describe: 'copies of x per epoch (real data)' })
-    .option('noise-eps', { type: 'number', default: 0.1, describe: 'uniform-noise baseline x + U(-eps, eps), pixel space' })
+    .option('noise-eps', { type: 'string', default: 'match', describe: 'uniform-noise baseline x + U(-eps, eps), pixel space; match (default): per image, as far from x as its accepted GAN samples' })
     .option('gan-widths', { type: 'string', describe: 'generator hidden widths (default 256,512,1024,1024,512); smaller for quick looks' })
     .option('disc-widths', { type: 'string', describe: 'discriminator hidden widths (default 512,256,64)' })
     .option('k', { type: 'number', default: 16, describe: 'GANs trained at once (images per batch); results do not depend on it' })

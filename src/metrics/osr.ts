@@ -32,8 +32,8 @@ export const OsrOptions = z.object({
   ganLr: z.number().positive().default(2e-4),
   lambdaY: z.number().min(0).default(1),
   lambdaCe: z.number().min(0).default(1),
-  /** Half-width of the uniform-noise baseline, pixel space. */
-  noiseEps: z.number().min(0).default(0.1),
+  /** Half-width of the uniform-noise baseline, pixel space; 'match': per image, the width whose noise lies as far from x as its accepted GAN samples. */
+  noiseEps: z.union([z.number().min(0), z.literal('match')]).default('match'),
   /** Hidden widths (SPEC: 256,512,1024,1024,512 and 512,256,64); smaller ones for quick experiments. */
   generatorWidths: z.array(z.number().int().min(1)).min(1).default([256, 512, 1024, 1024, 512]),
   discriminatorWidths: z.array(z.number().int().min(1)).min(1).default([512, 256, 64]),
@@ -91,7 +91,7 @@ export class OsrMetric {
     return {
       generatorWidths: c.generatorWidths, discriminatorWidths: c.discriminatorWidths, copies: c.ganCopies, epochs: c.ganEpochs,
       batch: c.ganBatch, lr: c.ganLr, lambdaY: c.lambdaY, lambdaCe: c.lambdaCe, delta: c.delta, samples: c.ganSamples,
-      noiseEps: c.noiseEps, threads,
+      noiseEps: c.noiseEps === 'match' ? -1 : c.noiseEps, threads,
     };
   }
 
@@ -118,6 +118,7 @@ export class OsrMetric {
     const sampleDist = read<Float32Array>(r.sampleDist), noiseDist = read<Float32Array>(r.noiseDist);
     const cleanLogit = read<Float32Array>(r.cleanLogit), dLoss = read<Float32Array>(r.dLoss), gLoss = read<Float32Array>(r.gLoss);
     read(r.sampleShift);
+    read(r.noiseEps);
     return Array.from({ length: k }, (_, i) => {
       const y = BigInt(b.targets[i]);
       let acc = 0, ganChanged = 0, noiseChanged = 0, noiseOutside = 0, gd = 0, nd = 0;

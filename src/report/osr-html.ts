@@ -25,7 +25,7 @@ export async function writeOsrReport(run: RunFile, s: OsrSummary, path: string):
 <table>${Object.entries(config).map(([k, v]) => `<tr><th class="l">${esc(k)}</th><td class="l">${esc(typeof v === 'string' ? v : JSON.stringify(v))}</td></tr>`).join('')}</table>
 <p>${s.errors.samples} sample error(s), ${s.errors.rows} (sample, method) error row(s).</p>
 <h2>Neighbours: GAN samples against uniform noise</h2>
-<p class="note">Per image, ${esc(String(osr.ganSamples ?? ''))} GAN samples and as many noise neighbours x + U(−${esc(String(osr.noiseEps ?? ''))}, ${esc(String(osr.noiseEps ?? ''))}); S(x): same prediction and |Δ f_y| ≤ ${esc(String(osr.delta ?? ''))}. Means over ${im.n} images, 95% bootstrap CIs.</p>
+<p class="note">Per image, ${esc(String(osr.ganSamples ?? ''))} GAN samples and as many noise neighbours x + U(−eps, eps) (eps ${osr.noiseEps === 'match' ? 'matched per image to the distance of its accepted GAN samples' : esc(String(osr.noiseEps ?? ''))}); S(x): same prediction and |Δ f_y| ≤ ${esc(String(osr.delta ?? ''))}. Means over ${im.n} images, 95% bootstrap CIs.</p>
 <table><tr><th class="l">quantity</th><th>mean</th><th>95% CI</th></tr>
 <tr><td>GAN acceptance rate (in S(x))</td><td>${num(im.acceptance_rate.mean)}</td><td>${ci(im.acceptance_rate)}</td></tr>
 <tr><td>GAN samples with another prediction</td><td>${num(im.gan_changed.mean)}</td><td>${ci(im.gan_changed)}</td></tr>

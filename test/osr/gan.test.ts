@@ -76,4 +76,24 @@ test('bad options are user errors', async () => {
   assert.ok(err && err.code === 'E_FASS_USER' && err.message.includes('epochs'), String(err?.message));
 });
 
+test('noise eps "match": per image, the eps whose noise is as far from x as its accepted samples', async () => {
+  const s = await setup();
+  const k = 2, n = OPTS.samples!;
+  const i64 = (a: number[]) => tensor(BigInt64Array.from(a, BigInt), [k]);
+  const r = await native().trainOsrGans(s.model.handle, tensor(s.images.slice(0, k * PER), [k, 1, 28, 28]), i64(s.targets.slice(0, k)), i64(s.seeds.slice(0, k)), i64(s.noise.slice(0, k)), { ...OPTS, noiseEps: -1 });
+  const dist = r.sampleDist.toTypedArray() as Float32Array, acc = r.accepted.toTypedArray() as Uint8Array;
+  const eps = r.noiseEps.toTypedArray() as Float32Array;
+  for (let i = 0; i < k; i++) {
+    let sum = 0, m = 0, all = 0;
+    for (let j = i * n; j < (i + 1) * n; j++) { all += dist[j]; if (acc[j]) { sum += dist[j]; m++; } }
+    const d = m ? sum / m : all / n;
+    const want = d / Math.sqrt(PER / 3);
+    assert.ok(Math.abs(eps[i] - want) <= 1e-5 * want, `image ${i}: eps ${eps[i]}, expected ${want}`);
+  }
+  // A fixed eps is reported as given.
+  const one = (v: number) => tensor(BigInt64Array.from([v], BigInt), [1]);
+  const fixed = await native().trainOsrGans(s.model.handle, tensor(s.images.slice(0, PER), [1, 1, 28, 28]), one(s.targets[0]), one(s.seeds[0]), one(s.noise[0]), OPTS);
+  assert.ok(Math.abs((fixed.noiseEps.toTypedArray() as Float32Array)[0] - 0.1) < 1e-7);
+});
+
 test.run();
