@@ -8,6 +8,7 @@ import { dirname } from 'node:path';
 import { existsSync } from 'node:fs';
 import { attribution } from './attribution.js';
 import { foundation } from './foundation.js';
+import { imagenetScale } from './imagenet-scale.js';
 import { similarityBench } from './similarity.js';
 import { streaming } from './streaming.js';
 import { writeResult } from './measure.js';
@@ -26,9 +27,13 @@ const suites: Record<string, () => Promise<unknown>> = {
   similarity: () => similarityBench(),
   // 50,000 JPEGs: about 6 minutes on 2 cores; FASS_BENCH_STREAM_COUNT makes it smaller.
   streaming: () => streaming(),
+  // ResNet-50 at 224 px on one device (cuda when available), fp32 and bf16: scripts/device-bench.
+  // FASS_BENCH_SMALL=1 runs it on tiny sizes (ResNet-18 at 64 px) to check it on a CPU.
+  'imagenet-scale': () => imagenetScale(root, (v) => writeResult(root, 'imagenet-scale', v)),
 };
 
-const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(suites);
+// imagenet-scale runs only when named: it needs a ResNet-50 and, at its default sizes, a GPU.
+const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(suites).filter((s) => s !== 'imagenet-scale');
 for (const name of wanted) {
   const run = suites[name];
   if (!run) {

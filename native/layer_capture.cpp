@@ -84,11 +84,17 @@ LayerModel::LayerModel(ScriptModel& model, const std::string& path) : model_(mod
 std::pair<torch::Tensor, torch::Tensor> LayerModel::forward(const torch::Tensor& x) {
   std::lock_guard<std::mutex> lock(model_.mutex());
   torch::jit::Stack stack{model_.module()._ivalue(), model_.prepare(x)};
-  fn_->run(stack);
+  {
+    AutocastGuard autocast(model_.device(), model_.precision());
+    fn_->run(stack);
+  }
   auto out = stack.back().toTuple()->elements();
   auto logits = out.at(0);
   if (logits.isTuple()) logits = logits.toTuple()->elements().at(0);
-  return {logits.toTensor(), out.at(1).toTensor()};
+  // Logits leave in float32 (as ScriptModel::forward's); the activation keeps the dtype it was
+  // computed in, since gradients are taken with respect to that very tensor.
+  auto l = logits.toTensor();
+  return {l.scalar_type() == torch::kFloat32 ? l : l.to(torch::kFloat32), out.at(1).toTensor()};
 }
 
 std::string default_conv_layer(ScriptModel& model) {

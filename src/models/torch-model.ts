@@ -2,7 +2,7 @@
 import { UserError } from '../errors.js';
 import { native, tensor, type NativeScriptModel, type Tensor } from '../native.js';
 import { parseCard, type ModelCard } from './card.js';
-import { checkInputShape, type LoadOptions, type Logits, type Model } from './model.js';
+import { checkInputShape, type LoadOptions, type Logits, type Model, type Precision } from './model.js';
 import { defaultThreads } from '../util/threads.js';
 
 interface NativeError extends Error { code?: string }
@@ -24,6 +24,7 @@ export class TorchModel implements Model {
     readonly device: string,
     readonly threads: number,
     readonly handle: NativeScriptModel,
+    readonly precision: Precision,
   ) {
     this.card = parseCard(handle.card);
     if (this.card) this.inputShape = this.card.input_shape;
@@ -40,7 +41,13 @@ export class TorchModel implements Model {
     } catch (e) {
       throw fromNative(e);
     }
-    const m = new TorchModel(path, device, threads, handle);
+    const precision = opts.precision ?? 'fp32';
+    try {
+      handle.setPrecision(precision);
+    } catch (e) {
+      throw fromNative(e);
+    }
+    const m = new TorchModel(path, device, threads, handle, precision);
     const mean = opts.mean ?? m.card?.mean;
     const std = opts.std ?? m.card?.std;
     if (mean && std) {
