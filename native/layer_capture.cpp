@@ -2,6 +2,7 @@
 #include "errors.h"
 
 #include <torch/csrc/jit/ir/ir.h>
+#include <optional>
 
 namespace fass {
 
@@ -11,12 +12,12 @@ using torch::jit::Node;
 using torch::jit::Value;
 
 // The dotted module path of a value made by a GetAttr chain from the graph's `self`, if it is one.
-c10::optional<std::string> module_path(Value* v, Value* self) {
+std::optional<std::string> module_path(Value* v, Value* self) {
   if (v == self) return std::string();
   Node* n = v->node();
-  if (n->kind() != c10::prim::GetAttr) return c10::nullopt;
+  if (n->kind() != c10::prim::GetAttr) return std::nullopt;
   auto parent = module_path(n->input(0), self);
-  if (!parent) return c10::nullopt;
+  if (!parent) return std::nullopt;
   const auto& name = n->s(c10::attr::name);
   return parent->empty() ? name : *parent + "." + name;
 }
