@@ -16,7 +16,8 @@
  *   images, in pairs/s.
  *
  * Sizes come from the environment (FASS_BENCH_*, below); FASS_BENCH_SMALL=1 gives tiny sizes that
- * run on a CPU in a minute or two, to check the bench end to end before spending device time.
+ * run on a CPU in a few minutes (ResNet-18 from bench/models, 40 images), to check the bench end to
+ * end before spending device time.
  * Results are written after every part, so a run stopped by its time limit still leaves them.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -47,7 +48,7 @@ function settings(root: string) {
     folder: process.env.FASS_BENCH_FOLDER ?? '',
     precisions: (process.env.FASS_BENCH_PRECISIONS ?? 'fp32,bf16').split(',') as Precision[],
     images: env('FASS_BENCH_IMAGES', 5000, 40),          // JPEGs in the generated folder
-    size: env('FASS_BENCH_SIZE', 224, 64),               // model input side
+    size: env('FASS_BENCH_SIZE', 224, 224),              // model input side (the model card's)
     batch: env('FASS_BENCH_BATCH', 64, 4),               // images per attribution call
     predictBatch: env('FASS_BENCH_PREDICT_BATCH', 256, 8),
     internal: env('FASS_BENCH_INTERNAL', 256, 32),       // most rows per model call inside a method

@@ -28,7 +28,7 @@ const suites: Record<string, () => Promise<unknown>> = {
   // 50,000 JPEGs: about 6 minutes on 2 cores; FASS_BENCH_STREAM_COUNT makes it smaller.
   streaming: () => streaming(),
   // ResNet-50 at 224 px on one device (cuda when available), fp32 and bf16: scripts/device-bench.
-  // FASS_BENCH_SMALL=1 runs it on tiny sizes (ResNet-18 at 64 px) to check it on a CPU.
+  // FASS_BENCH_SMALL=1 runs it on tiny sizes (ResNet-18, 40 images) to check it on a CPU.
   'imagenet-scale': () => imagenetScale(root, (v) => writeResult(root, 'imagenet-scale', v)),
 };
 

@@ -24,21 +24,26 @@ const same = (a: Float32Array, b: Float32Array) => Buffer.compare(Buffer.from(a.
 
 const load = (precision?: 'fp32' | 'bf16') => TorchModel.load(reference.torchscript(), { threads: 2, device: testDevice(), ...(precision ? { precision } : {}) });
 
-// bf16 keeps 8 significant bits (unit roundoff 2^-9 = 2e-3) in the inputs and outputs of each
-// convolution and linear layer, with float32 accumulation. Through 4 such layers forward and 4
-// backward, errors of a few units of roundoff each add to about 1e-2 on these maps; 5e-2 leaves
-// room for the ReLU and max-pool decisions that rounding flips, and stays an order of magnitude
-// under what a wrong map would give (unrelated maps are at about 1).
-const BOUND = 5e-2;
+// bf16 keeps 8 significant bits (unit roundoff u = 2^-9 = 2e-3) at the inputs and outputs of each
+// convolution and linear layer, accumulating in float32. Forward values (logits, Grad-CAM's
+// activation-weighted sums) are sums of mostly like-signed terms: their error stays a few u,
+// about 1e-2 (measured on the CPU: Grad-CAM 6.5e-3). Input gradients are sums with heavy
+// cancellation (positive and negative paths through every ReLU), which multiplies the rounding
+// error by the ratio sum|terms| / |sum|, and a rounding that flips a ReLU or max-pool decision moves
+// whole gradient paths: measured on the CPU, 1.0e-1 for saliency and 7.5e-2 for IG (16 steps,
+// whose average over the path smooths some of it). The bounds leave 2x room for other kernels
+// (cuDNN's bf16 convolutions) and stay well under what a wrong map gives: a map of another sample
+// or of noise is at >= 1 (sqrt(2) for uncorrelated maps of equal norm).
+const BOUND = { forward: 5e-2, gradient: 2e-1 };
 
 const cases = [
-  { name: 'saliency', method: saliency, params: { abs: false } },
-  { name: 'integrated_gradients', method: integratedGradients, params: { n_steps: 16 } },
-  { name: 'gradcam', method: gradcam, params: { relu: false } },
+  { name: 'saliency', method: saliency, params: { abs: false }, bound: BOUND.gradient },
+  { name: 'integrated_gradients', method: integratedGradients, params: { n_steps: 16 }, bound: BOUND.gradient },
+  { name: 'gradcam', method: gradcam, params: { relu: false }, bound: BOUND.forward },
 ] as const;
 
 for (const c of cases) {
-  test(`${c.name}: bf16 maps are float32, not identical to fp32, relative L2 error < ${BOUND}`, async () => {
+  test(`${c.name}: bf16 maps are float32, not identical to fp32, relative L2 error < ${c.bound}`, async () => {
     const fp32 = await run(c.method as any, await load(), referenceInput(), c.params);
     const explicit = await run(c.method as any, await load('fp32'), referenceInput(), c.params);
     assert.ok(same(fp32.maps, explicit.maps), 'precision fp32 changed the maps');
@@ -48,7 +53,7 @@ for (const c of cases) {
     assert.not.ok(same(bf16.maps, fp32.maps), 'bf16 maps are bit-identical to fp32: autocast did not run');
     const e = relL2(bf16.maps, fp32.maps);
     process.stdout.write(`${c.name} on ${testDevice()}: bf16 vs fp32 relative L2 ${e.toExponential(2)}\n`);
-    assert.ok(e < BOUND, `relative L2 error ${e}`);
+    assert.ok(e < c.bound, `relative L2 error ${e}`);
   });
 }
 
@@ -59,7 +64,9 @@ test('bf16 logits are float32, close to fp32, same top-1 on the reference images
   assert.is(m.precision, 'bf16');
   const b = await m.predict(x, [16, 1, 28, 28]);
   assert.instance(b.data, Float32Array);
-  assert.ok(relL2(b.data, a.data) < BOUND, `logits relative L2 ${relL2(b.data, a.data)}`);
+  const e = relL2(b.data, a.data);
+  process.stdout.write(`logits on ${testDevice()}: bf16 vs fp32 relative L2 ${e.toExponential(2)}\n`);
+  assert.ok(e < BOUND.forward, `logits relative L2 ${e}`);
   const top = (l: typeof a, i: number) => { const r = Array.from(l.data.subarray(i * 10, i * 10 + 10)); return r.indexOf(Math.max(...r)); };
   let agree = 0;
   for (let i = 0; i < 16; i++) agree += top(a, i) === top(b, i) ? 1 : 0;
