@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { attribution } from './attribution.js';
 import { foundation } from './foundation.js';
 import { osrBench } from './osr.js';
+import { imagenetScale } from './imagenet-scale.js';
 import { similarityBench } from './similarity.js';
 import { streaming } from './streaming.js';
 import { writeResult } from './measure.js';
@@ -29,9 +30,13 @@ const suites: Record<string, () => Promise<unknown>> = {
   streaming: () => streaming(),
   // K=64 batched GANs against K=1 one by one; FASS_BENCH_OSR_IMAGES/_EPOCHS/_ROUNDS make it smaller or larger.
   osr: () => osrBench(ref('fashion_cnn_good.ts.pt')),
+  // ResNet-50 at 224 px on one device (cuda when available), fp32 and bf16: scripts/device-bench.
+  // FASS_BENCH_SMALL=1 runs it on tiny sizes (ResNet-18, 40 images) to check it on a CPU.
+  'imagenet-scale': () => imagenetScale(root, (v) => writeResult(root, 'imagenet-scale', v)),
 };
 
-const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(suites);
+// imagenet-scale runs only when named: it needs a ResNet-50 and, at its default sizes, a GPU.
+const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(suites).filter((s) => s !== 'imagenet-scale');
 for (const name of wanted) {
   const run = suites[name];
   if (!run) {

@@ -9,6 +9,7 @@
 #include "device.h"
 #include "model_wrap.h"
 #include "tensor_wrap.h"
+#include "worker.h"
 
 namespace fass_js {
 void InitTrain(Napi::Env env, Napi::Object exports);
@@ -29,8 +30,35 @@ Napi::Value BuildInfo(const Napi::CallbackInfo& info) {
   o.Set("cudaDevices", fass::cuda_device_count());
   o.Set("mkldnn", static_cast<bool>(at::hasMKLDNN()));
   o.Set("parallel", at::get_parallel_info());
+  o.Set("cxx11Abi", static_cast<bool>(_GLIBCXX_USE_CXX11_ABI));
+  o.Set("cudaStats", fass::cuda_stats_built());
   return o;
 }
+
+int index_arg(const Napi::CallbackInfo& info) {
+  return info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().Int32Value() : 0;
+}
+
+// cudaSynchronize(device?): waits for the device's queued work (benchmarks, before a clock).
+void CudaSynchronize(const Napi::CallbackInfo& info) {
+  const std::string name = info.Length() > 0 && info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "cuda";
+  guard(info.Env(), [&] { fass::synchronize(fass::parse_device(name)); });
+}
+
+// cudaMemory(index?): the caching allocator's bytes, or null where this build has no statistics.
+Napi::Value CudaMemory(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  const auto m = fass::cuda_memory(index_arg(info));
+  if (!m.ok) return env.Null();
+  auto o = Napi::Object::New(env);
+  o.Set("allocated", static_cast<double>(m.allocated));
+  o.Set("allocatedPeak", static_cast<double>(m.allocated_peak));
+  o.Set("reserved", static_cast<double>(m.reserved));
+  o.Set("reservedPeak", static_cast<double>(m.reserved_peak));
+  return o;
+}
+
+void CudaResetPeak(const Napi::CallbackInfo& info) { fass::cuda_reset_peak(index_arg(info)); }
 
 }  // namespace
 }  // namespace fass_js
@@ -49,6 +77,11 @@ static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
   mallopt(M_MMAP_THRESHOLD, 64 << 20);
   mallopt(M_TRIM_THRESHOLD, 128 << 20);
 #endif
+  // fp32 means IEEE float32 on CUDA too: no TF32 in cuDNN convolutions (PyTorch's default allows
+  // it) or cuBLAS matrix products, so CUDA maps match the CPU's and Captum's to float rounding.
+  // Reduced precision is asked for explicitly, with --precision bf16.
+  at::globalContext().setAllowTF32CuDNN(false);
+  at::globalContext().setAllowTF32CuBLAS(false);
   TensorWrap::Init(env, exports);
   ModelWrap::Init(env, exports);
   InitTrain(env, exports);
@@ -59,6 +92,9 @@ static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
   InitOsr(env, exports);
   InitMetrics(env, exports);
   exports.Set("buildInfo", Napi::Function::New(env, BuildInfo));
+  exports.Set("cudaSynchronize", Napi::Function::New(env, CudaSynchronize));
+  exports.Set("cudaMemory", Napi::Function::New(env, CudaMemory));
+  exports.Set("cudaResetPeak", Napi::Function::New(env, CudaResetPeak));
   return exports;
 }
 

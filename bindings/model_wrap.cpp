@@ -61,6 +61,8 @@ void ModelWrap::Init(Napi::Env env, Napi::Object exports) {
                           InstanceMethod<&ModelWrap::Submodules>("submodules"),
                           InstanceMethod<&ModelWrap::SetNormalisation>("setNormalisation"),
                           InstanceMethod<&ModelWrap::Parameters>("parameters"),
+                          InstanceMethod<&ModelWrap::SetPrecision>("setPrecision"),
+                          InstanceAccessor<&ModelWrap::Precision>("precision"),
                           InstanceAccessor<&ModelWrap::Card>("card"), InstanceAccessor<&ModelWrap::Device>("device"),
                           InstanceAccessor<&ModelWrap::FirstConvInChannels>("firstConvInChannels")});
   constructor = new Napi::FunctionReference(Napi::Persistent(cls));
@@ -132,6 +134,17 @@ void ModelWrap::SetNormalisation(const Napi::CallbackInfo& info) {
   auto mean = read(0), std = read(1);
   if (mean.size() != std.size()) throw Napi::RangeError::New(env, "setNormalisation: mean and std differ in length");
   guard(env, [&] { model->set_normalisation(mean, std); });
+}
+
+void ModelWrap::SetPrecision(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  if (info.Length() < 1 || !info[0].IsString()) throw Napi::TypeError::New(env, "setPrecision('fp32' | 'bf16')");
+  const std::string name = info[0].As<Napi::String>();
+  guard(env, [&] { model->set_precision(fass::parse_precision(name)); });
+}
+
+Napi::Value ModelWrap::Precision(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), fass::precision_name(model->precision()));
 }
 
 }  // namespace fass_js

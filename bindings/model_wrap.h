@@ -21,6 +21,8 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   Napi::Value FirstConvInChannels(const Napi::CallbackInfo& info);
   Napi::Value Parameters(const Napi::CallbackInfo& info);
   void SetNormalisation(const Napi::CallbackInfo& info);
+  void SetPrecision(const Napi::CallbackInfo& info);
+  Napi::Value Precision(const Napi::CallbackInfo& info);
 };
 
 }  // namespace fass_js

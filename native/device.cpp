@@ -46,6 +46,10 @@ torch::Device parse_device(const std::string& name) {
   throw UserError("unknown device '" + name + "': expected cpu, cuda or cuda:N");
 }
 
+void synchronize(const torch::Device& device) {
+  if (device.is_cuda()) torch::cuda::synchronize(device.has_index() ? device.index() : -1);
+}
+
 void use_threads(int n) {
   if (n > 0 && at::get_num_threads() != n) at::set_num_threads(n);
 }

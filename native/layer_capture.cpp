@@ -2,6 +2,7 @@
 #include "errors.h"
 
 #include <torch/csrc/jit/ir/ir.h>
+#include <optional>
 
 namespace fass {
 
@@ -11,12 +12,12 @@ using torch::jit::Node;
 using torch::jit::Value;
 
 // The dotted module path of a value made by a GetAttr chain from the graph's `self`, if it is one.
-c10::optional<std::string> module_path(Value* v, Value* self) {
+std::optional<std::string> module_path(Value* v, Value* self) {
   if (v == self) return std::string();
   Node* n = v->node();
-  if (n->kind() != c10::prim::GetAttr) return c10::nullopt;
+  if (n->kind() != c10::prim::GetAttr) return std::nullopt;
   auto parent = module_path(n->input(0), self);
-  if (!parent) return c10::nullopt;
+  if (!parent) return std::nullopt;
   const auto& name = n->s(c10::attr::name);
   return parent->empty() ? name : *parent + "." + name;
 }
@@ -84,11 +85,17 @@ LayerModel::LayerModel(ScriptModel& model, const std::string& path) : model_(mod
 std::pair<torch::Tensor, torch::Tensor> LayerModel::forward(const torch::Tensor& x) {
   std::lock_guard<std::mutex> lock(model_.mutex());
   torch::jit::Stack stack{model_.module()._ivalue(), model_.prepare(x)};
-  fn_->run(stack);
+  {
+    AutocastGuard autocast(model_.device(), model_.precision());
+    fn_->run(stack);
+  }
   auto out = stack.back().toTuple()->elements();
   auto logits = out.at(0);
   if (logits.isTuple()) logits = logits.toTuple()->elements().at(0);
-  return {logits.toTensor(), out.at(1).toTensor()};
+  // Logits leave in float32 (as ScriptModel::forward's); the activation keeps the dtype it was
+  // computed in, since gradients are taken with respect to that very tensor.
+  auto l = logits.toTensor();
+  return {l.scalar_type() == torch::kFloat32 ? l : l.to(torch::kFloat32), out.at(1).toTensor()};
 }
 
 std::string default_conv_layer(ScriptModel& model) {

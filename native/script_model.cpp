@@ -109,6 +109,7 @@ torch::Tensor ScriptModel::forward(const torch::Tensor& x) {
   torch::Tensor logits;
   try {
     logits = in_fixed_batches(in, kernel_batch(in), [&](const torch::Tensor& piece, int64_t, int64_t) {
+      AutocastGuard autocast(device_, precision_);
       auto y = module_.forward({piece});
       if (y.isTuple()) y = y.toTuple()->elements().at(0);  // models returning (logits, ...)
       if (!y.isTensor()) throw std::runtime_error(path_ + ": forward did not return a tensor");
@@ -126,7 +127,9 @@ torch::Tensor ScriptModel::forward(const torch::Tensor& x) {
   if (logits.dim() != 2 || logits.size(0) != x.size(0))
     throw UserError(path_ + ": forward returned shape " + shape_str(dims(logits)) +
                     ", expected logits of shape [N, classes] for a batch of " + std::to_string(x.size(0)));
-  return logits;
+  // Under bf16 autocast the last linear layer gives bfloat16 logits; scores leave in float32
+  // (a differentiable cast: gradients flow back through it).
+  return logits.scalar_type() == torch::kFloat32 ? logits : logits.to(torch::kFloat32);
 }
 
 torch::Tensor ScriptModel::predict(const torch::Tensor& x) {

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <string>
 #include <vector>
+#include "precision.h"
 
 namespace fass {
 
@@ -19,6 +20,7 @@ class ScriptModel {
   torch::Tensor predict(const torch::Tensor& x);
 
   // Forward on the model's device with gradients possible (the attribution engine's entry point).
+  // Runs under the model's precision (autocast for bf16); the logits it returns are float32.
   torch::Tensor forward(const torch::Tensor& x);
 
   // x on the model's device as float32, normalised: what the module's forward receives.
@@ -34,6 +36,9 @@ class ScriptModel {
   std::mutex& mutex() { return mutex_; }
 
   void set_normalisation(std::vector<float> mean, std::vector<float> std);
+  // fp32 (the default) or bf16 autocast for every forward of this model (and so its backwards).
+  void set_precision(Precision p) { precision_ = p; }
+  Precision precision() const { return precision_; }
   std::vector<std::string> submodules() const;
   // Channels of the first 4-D weight (a convolution's input channels), or -1 if there is none.
   int64_t first_conv_in_channels() const;
@@ -51,6 +56,7 @@ class ScriptModel {
   std::string card_;
   torch::Tensor mean_, std_;
   int64_t kernel_batch_override_ = -1;
+  Precision precision_ = Precision::fp32;
   std::mutex mutex_;  // a jit::Module is not safe to run from two threads at once
 };
 

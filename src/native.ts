@@ -33,6 +33,9 @@ export interface NativeScriptModel {
   setNormalisation(mean: number[], std: number[]): void;
   /** Every parameter by dotted name, float32 copies (small models: the call is synchronous). */
   parameters(): { name: string; shape: number[]; data: Float32Array }[];
+  /** fp32 (default) or bf16 autocast for every forward and backward of this model. */
+  setPrecision(precision: 'fp32' | 'bf16'): void;
+  readonly precision: 'fp32' | 'bf16';
 }
 
 export interface TrainOptions {
@@ -119,7 +122,17 @@ export interface Native {
     o: TrainOptions,
     onProgress?: (step: number, total: number, loss: number) => void,
   ): Promise<{ steps: number; epochs: number; finalLoss: number }>;
-  buildInfo(): { torchVersion: string; cudaAvailable: boolean; cudaDevices: number; mkldnn: boolean; parallel: string };
+  buildInfo(): {
+    torchVersion: string; cudaAvailable: boolean; cudaDevices: number; mkldnn: boolean; parallel: string;
+    /** Built with the C++11 std::string ABI; with CUDA memory statistics (cudaMemory). */
+    cxx11Abi: boolean; cudaStats: boolean;
+  };
+  /** Waits for the work queued on a CUDA device (default 'cuda'); a no-op for 'cpu'. */
+  cudaSynchronize(device?: string): void;
+  /** LibTorch's CUDA caching allocator in bytes, or null where the build has no CUDA statistics. */
+  cudaMemory(index?: number): { allocated: number; allocatedPeak: number; reserved: number; reservedPeak: number } | null;
+  /** Resets the peaks cudaMemory reports. */
+  cudaResetPeak(index?: number): void;
   // --- black-box kernels (kernels_wrap.cpp) ---
   /** Kernels of occlusion, lime, kernel_shap and rise (native/kernels/). Masks are keep masks (K,1,H,W). */
   kernels: import('./methods/blackbox/kernels.js').BlackBoxKernels;

@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as assert from 'uvu/assert';
 import type { Batch, BatchOptions, Dataset } from '../src/data/index.js';
+import { native } from '../src/native.js';
 
 const made: string[] = [];
 
@@ -87,7 +88,23 @@ export const reference = {
   pred: () => readI64(fixture('reference', 'pred.bin')),
 };
 
-export const FASHION_MNIST = '/usr/share/datasets/fashion-mnist';
+/**
+ * The device the engine tests run their models (and native batches) on: $FASS_TEST_DEVICE, else
+ * cpu. `FASS_TEST_DEVICE=cuda node scripts/run-tests.mjs` runs the reference comparisons on a GPU;
+ * tests of CPU-only properties (bit-identity across batch splits) pin cpu.
+ */
+export function testDevice(): string {
+  return process.env.FASS_TEST_DEVICE || 'cpu';
+}
+
+/** A host batch as a tensor on the test device (the batch itself on cpu, so CPU runs are unchanged). */
+export function onTestDevice<T extends { data: Float32Array; shape: readonly number[] }>(b: T): T | import('../src/native.js').Tensor {
+  const device = testDevice();
+  if (device === 'cpu') return b;
+  return new (native().Tensor)(b.data, b.shape, device);
+}
+
+export const FASHION_MNIST = process.env.FASS_FASHION_MNIST || '/usr/share/datasets/fashion-mnist';
 export const hasFashionMnist = () => existsSync(join(FASHION_MNIST, 't10k-images-idx3-ubyte.gz'));
 
 /** Prints the reason a test did not run its checks; run-tests shows these lines. */

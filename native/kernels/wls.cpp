@@ -1,5 +1,6 @@
 #include "kernels/wls.h"
 #include "kernels/checks.h"
+#include "compat.h"
 
 #include <cmath>
 
@@ -37,7 +38,7 @@ LinearFit weighted_ridge(const torch::Tensor& x_in, const torch::Tensor& y_in, c
     a = torch::cat({a, std::sqrt(alpha) * torch::eye(p, torch::kFloat64)}, 0);
     b = torch::cat({b, torch::zeros({p}, torch::kFloat64)}, 0);
   }
-  fit.coef = std::get<0>(at::linalg_lstsq(a, b.view({-1, 1}), c10::nullopt, c10::string_view("gelsd"))).view(-1);
+  fit.coef = std::get<0>(at::linalg_lstsq(a, b.view({-1, 1}), FASS_NULLOPT, "gelsd")).view(-1);
   fit.intercept = y_mean - torch::dot(x_mean, fit.coef).item<double>();
   return fit;
 }

@@ -33,7 +33,9 @@ AttributionOutput gradcam(GradientRunner& run, const torch::Tensor& x, const tor
       auto t = pad_rows(t_dev, b + pb, rows, piece.size(0));
       auto sel = logits.gather(1, t.view({-1, 1})).view({-1});
       auto grads = torch::autograd::grad({sel.sum()}, {acts})[0];
-      auto cam = (grads.mean({2, 3}, true) * acts).sum(1, true).detach();
+      // In float32 whatever the precision the activation was computed in (bf16 under autocast).
+      auto a = acts.detach().to(torch::kFloat32);
+      auto cam = (grads.to(torch::kFloat32).mean({2, 3}, true) * a).sum(1, true);
       return std::vector<torch::Tensor>{relu ? torch::relu(cam) : cam};
     })[0]);
     run.count(e - b, e - b);

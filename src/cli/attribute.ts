@@ -5,17 +5,17 @@
  */
 import type { Argv } from 'yargs';
 import { z } from 'zod';
-import { Common, DataOptions, Normalisation, validate } from '../config/options.js';
+import { Common, DataOptions, Normalisation, PrecisionOption, validate } from '../config/options.js';
 import { openDataset } from '../data/index.js';
 import { methodSpecs } from '../config/methods.js';
 import { configure, methodNames } from '../methods/registry.js';
 import { loadModel } from '../models/load.js';
 import { attribute } from '../pipeline/attribute.js';
-import { commonOptions, dataOptions, normalisationOptions, run } from './common.js';
+import { commonOptions, dataOptions, normalisationOptions, precisionOption, run } from './common.js';
 import { table } from './output.js';
 import { progress } from './progress.js';
 
-const Args = Common.extend(DataOptions.shape).extend(Normalisation.shape).extend({
+const Args = Common.extend(DataOptions.shape).extend(Normalisation.shape).extend(PrecisionOption.shape).extend({
   model: z.string().min(1),
   out: z.string().min(1),
   batchSize: z.number().int().min(1, 'must be an integer >= 1').default(64),
@@ -26,7 +26,7 @@ export const command = 'attribute';
 export const describe = 'attribution maps of each method for each sample, with their cost';
 
 export function builder(y: Argv) {
-  return normalisationOptions(dataOptions(commonOptions(y)))
+  return precisionOption(normalisationOptions(dataOptions(commonOptions(y))))
     .option('model', { type: 'string', demandOption: true, describe: 'TorchScript (.pt) or ONNX (.onnx) model' })
     .option('methods', { describe: `comma-separated methods with default parameters (${methodNames().join(', ')}); with parameters: a methods list in --config` })
     .option('out', { type: 'string', demandOption: true, describe: 'folder for <method>.npy, targets.npy, ids.json, errors.json, cost.json, overlays.png' })
@@ -42,7 +42,7 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
     const a = validate(Args, argv);
     const methods = methodSpecs(argv.methods).map(configure);
     const data = await openDataset(a.data, { n: a.n, size: a.size, resize: a.resize, channels: a.channels, labels: a.labels, root: a.dataRoot });
-    const model = await loadModel(a.model, { device: a.device, threads: a.threads, mean: a.mean, std: a.std, onnxForward: a.onnxForward });
+    const model = await loadModel(a.model, { device: a.device, precision: a.precision, threads: a.threads, mean: a.mean, std: a.std, onnxForward: a.onnxForward });
     const bar = progress('attribute', a.quiet);
     const r = await attribute({
       model, data, methods, out: a.out, seed: a.seed, batchSize: a.batchSize, internalBatchSize: a.internalBatchSize,

@@ -25,6 +25,11 @@ export function dataOptions<T>(y: Argv<T>) {
     .option('labels', { type: 'string', describe: 'image folders without class subfolders: CSV of filename,label' });
 }
 
+/** --precision, for the commands that run models (evaluate, attribute, stability). */
+export function precisionOption<T>(y: Argv<T>) {
+  return y.option('precision', { type: 'string', default: 'fp32', describe: 'fp32, or bf16 (autocast in forward and backward passes; TorchScript models; maps and scores stay float32)' });
+}
+
 export function normalisationOptions<T>(y: Argv<T>) {
   return y
     .option('mean', { type: 'array', number: true, describe: 'per-channel mean the model expects inputs normalised by' })

@@ -1,15 +1,15 @@
 /** fass evaluate --model M --data D: top-1 accuracy, per-class accuracy, images per second. */
 import type { Argv } from 'yargs';
 import { z } from 'zod';
-import { Common, DataOptions, Normalisation, validate } from '../config/options.js';
+import { Common, DataOptions, Normalisation, PrecisionOption, validate } from '../config/options.js';
 import { openDataset } from '../data/index.js';
 import { evaluate } from '../models/evaluate.js';
 import { loadModel } from '../models/load.js';
-import { commonOptions, dataOptions, normalisationOptions, run } from './common.js';
+import { commonOptions, dataOptions, normalisationOptions, precisionOption, run } from './common.js';
 import { table } from './output.js';
 import { progress } from './progress.js';
 
-const Args = Common.extend(DataOptions.shape).extend(Normalisation.shape).extend({
+const Args = Common.extend(DataOptions.shape).extend(Normalisation.shape).extend(PrecisionOption.shape).extend({
   model: z.string().min(1),
   batchSize: z.number().int().min(1, 'must be an integer >= 1').default(256),
 });
@@ -18,7 +18,7 @@ export const command = 'evaluate';
 export const describe = 'top-1 accuracy, per-class accuracy and images/s of a model on a dataset';
 
 export function builder(y: Argv) {
-  return normalisationOptions(dataOptions(commonOptions(y)))
+  return precisionOption(normalisationOptions(dataOptions(commonOptions(y))))
     .option('model', { type: 'string', demandOption: true, describe: 'TorchScript (.pt) or ONNX (.onnx) model' })
     .option('batch-size', { type: 'number', default: 256, describe: 'images per predict call' })
     .demandOption('data')
@@ -29,7 +29,7 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
   await run(Boolean(argv.json), async (out) => {
     const a = validate(Args, argv);
     const data = await openDataset(a.data, { n: a.n, size: a.size, resize: a.resize, channels: a.channels, labels: a.labels, root: a.dataRoot });
-    const model = await loadModel(a.model, { device: a.device, threads: a.threads, mean: a.mean, std: a.std, onnxForward: a.onnxForward });
+    const model = await loadModel(a.model, { device: a.device, precision: a.precision, threads: a.threads, mean: a.mean, std: a.std, onnxForward: a.onnxForward });
     const bar = progress('evaluate', a.quiet);
     const r = await evaluate(model, data, {
       batchSize: a.batchSize,
@@ -38,7 +38,7 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
     model.dispose();
     out.say(
       [
-        `model     ${a.model} (${model.kind}, ${model.device})`,
+        `model     ${a.model} (${model.kind}, ${model.device}, ${model.precision})`,
         `data      ${data.name} (${data.size} samples)`,
         `accuracy  ${r.accuracy.toFixed(4)} (${r.correct}/${r.n})`,
         `speed     ${Math.round(r.imagesPerSecond)} images/s end to end, ${Math.round(r.predictImagesPerSecond)} images/s in the model`,
@@ -48,6 +48,6 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
         table(['class', 'n', 'accuracy'], r.perClass.map((c) => [`${c.label} ${c.name}`, c.n, c.accuracy.toFixed(4)])),
       ].filter((l, i) => l !== '' || i === 6).join('\n'),
     );
-    out.result({ ...r, modelKind: model.kind, device: model.device });
+    out.result({ ...r, modelKind: model.kind, device: model.device, precision: model.precision });
   });
 }

@@ -5,7 +5,7 @@
  */
 import type { Argv } from 'yargs';
 import { z } from 'zod';
-import { Common, DataOptions, Normalisation, validate } from '../config/options.js';
+import { Common, DataOptions, Normalisation, PrecisionOption, validate } from '../config/options.js';
 import { methodSpecs } from '../config/methods.js';
 import { presetMethods, presetValues, RUN_PRESETS } from '../config/presets.js';
 import { openDataset } from '../data/index.js';
@@ -16,11 +16,11 @@ import { parsePerturbations } from '../perturb/index.js';
 import { runStability, type Filter } from '../pipeline/stability.js';
 import { summarise } from '../store/aggregate.js';
 import { RunFile } from '../store/run-file.js';
-import { commonOptions, dataOptions, normalisationOptions, run } from './common.js';
+import { commonOptions, dataOptions, normalisationOptions, precisionOption, run } from './common.js';
 import { table } from './output.js';
 import { progress } from './progress.js';
 
-const Args = Common.extend(DataOptions.shape).extend(Normalisation.shape).extend({
+const Args = Common.extend(DataOptions.shape).extend(Normalisation.shape).extend(PrecisionOption.shape).extend({
   model: z.string().min(1),
   out: z.string().min(1),
   preset: z.enum(RUN_PRESETS).default('default'),
@@ -50,7 +50,7 @@ export const command = 'stability';
 export const describe = 'the FASS suite: perturb, filter, attribute, align and score; resumable, shardable';
 
 export function builder(y: Argv) {
-  return normalisationOptions(dataOptions(commonOptions(y)))
+  return precisionOption(normalisationOptions(dataOptions(commonOptions(y))))
     .option('model', { type: 'string', demandOption: true, describe: 'TorchScript (.pt) or ONNX (.onnx) model' })
     .option('methods', { describe: `comma-separated methods (${methodNames().join(', ')}); with parameters: a methods list in --config` })
     .option('perturbations', { type: 'string', describe: 'default, fass-paper, or a list like rotate:5|10,jpeg:40,hflip,blur (default: the preset\'s)' })
@@ -73,7 +73,7 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
     const filter = parseFilter(a.filter);
     const shard = parseShard(a.shard);
     const data = await openDataset(a.data, { n: a.n, size: a.size, resize: a.resize, channels: a.channels, labels: a.labels, root: a.dataRoot });
-    const model = await loadModel(a.model, { device: a.device, threads: a.threads, mean: a.mean, std: a.std, onnxForward: a.onnxForward });
+    const model = await loadModel(a.model, { device: a.device, precision: a.precision, threads: a.threads, mean: a.mean, std: a.std, onnxForward: a.onnxForward });
     const bar = progress('stability', a.quiet);
     const started = Date.now();
     const r = await runStability({

@@ -17,6 +17,12 @@ export const Common = z.object({
 });
 export type Common = z.infer<typeof Common>;
 
+/** Numeric precision of model calls (TorchScript): fp32, or bf16 autocast. */
+export const PRECISION_FORMS = ['fp32', 'bf16'] as const;
+export const PrecisionOption = z.object({
+  precision: z.enum(PRECISION_FORMS, { message: `must be ${PRECISION_FORMS.join(' or ')}` }).default('fp32'),
+});
+
 /** Options that shape how a dataset is read (image folders mostly). */
 export const DataOptions = z.object({
   data: z.string().min(1),

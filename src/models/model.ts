@@ -13,10 +13,16 @@ export interface Logits {
 
 export type ModelKind = 'torchscript' | 'onnx';
 
+/** Numeric precision of model calls: fp32, or bf16 autocast (TorchScript models only). */
+export type Precision = 'fp32' | 'bf16';
+export const PRECISIONS = ['fp32', 'bf16'] as const;
+
 export interface Model {
   readonly kind: ModelKind;
   readonly path: string;
   readonly device: string;
+  /** fp32 or bf16 (autocast around each forward; maps and scores stay float32). */
+  readonly precision: Precision;
   /** [C, H, W] the model accepts; null in a place it does not say; null overall if unknown. */
   readonly inputShape: readonly (number | null)[] | null;
   /** Logits for a batch. */
@@ -26,6 +32,8 @@ export interface Model {
 
 export interface LoadOptions {
   device?: string;
+  /** fp32 (default) or bf16 autocast; bf16 needs a TorchScript model. */
+  precision?: Precision;
   threads?: number;
   /** Per-channel normalisation applied inside the adapter (overrides the model card). */
   mean?: number[];

@@ -14,6 +14,7 @@ function firstLine(e: unknown): string {
 
 export class OnnxModel implements Model {
   readonly kind = 'onnx' as const;
+  readonly precision = 'fp32' as const;
   readonly inputShape: readonly (number | null)[] | null;
 
   private constructor(
@@ -30,6 +31,9 @@ export class OnnxModel implements Model {
 
   static async load(path: string, opts: LoadOptions = {}): Promise<OnnxModel> {
     const device = opts.device ?? 'cpu';
+    if (opts.precision && opts.precision !== 'fp32') {
+      throw new UserError(`--precision ${opts.precision} runs TorchScript models only (autocast in the native engine); ${path} is ONNX: use --precision fp32`);
+    }
     if (device !== 'cpu') {
       if (!native().buildInfo().cudaAvailable) {
         throw new UserError(`device '${device}' asked for, but CUDA is not available on this machine; use --device cpu`);

@@ -5,7 +5,7 @@
 import { UserError } from '../errors.js';
 import { native, tensor, type NativeScriptModel, type Tensor } from '../native.js';
 import { parseCard, type ModelCard } from './card.js';
-import { checkInputShape, type LoadOptions, type Logits, type Model } from './model.js';
+import { checkInputShape, type LoadOptions, type Logits, type Model, type Precision } from './model.js';
 import { findForwardTwin } from './forward-twin.js';
 import { OnnxModel } from './onnx-model.js';
 import { defaultThreads } from '../util/threads.js';
@@ -34,6 +34,7 @@ export class TorchModel implements Model {
     readonly device: string,
     readonly threads: number,
     readonly handle: NativeScriptModel,
+    readonly precision: Precision,
   ) {
     this.card = parseCard(handle.card);
     if (this.card) this.inputShape = this.card.input_shape;
@@ -50,7 +51,13 @@ export class TorchModel implements Model {
     } catch (e) {
       throw fromNative(e);
     }
-    const m = new TorchModel(path, device, threads, handle);
+    const precision = opts.precision ?? 'fp32';
+    try {
+      handle.setPrecision(precision);
+    } catch (e) {
+      throw fromNative(e);
+    }
+    const m = new TorchModel(path, device, threads, handle, precision);
     const mean = opts.mean ?? m.card?.mean;
     const std = opts.std ?? m.card?.std;
     if (mean && std) {
@@ -58,6 +65,7 @@ export class TorchModel implements Model {
       handle.setNormalisation(mean, std);
     }
     if (device !== 'cpu') m.twinReason = `device ${device}: LibTorch runs every call`;
+    else if (precision !== 'fp32') m.twinReason = `precision ${precision}: LibTorch's autocast runs every call`;
     else if (opts.onnxForward === false) m.twinReason = 'turned off (--no-onnx-forward)';
     else {
       const found = findForwardTwin(path);

@@ -68,6 +68,8 @@ export function runConfig(s: StabilitySpec): Record<string, unknown> {
     filter: s.filter.kind === 'margin' ? `margin:${s.filter.delta}` : s.filter.kind,
     reduce: s.reduce, metrics: s.metrics.map((m) => ({ key: m.key, ...m.params })),
     shard: s.shard ? `${s.shard.k}/${s.shard.n}` : null,
+    // Only when not fp32, so run files written before precision existed still resume and merge.
+    ...(s.model.precision !== 'fp32' ? { precision: s.model.precision } : {}),
   };
 }
 

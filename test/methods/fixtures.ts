@@ -1,17 +1,18 @@
 /** The batches the method tests explain: the 16 reference images, and the linear model's inputs. */
 import { TorchModel } from '../../src/models/index.js';
 import type { AttributionInput, Method } from '../../src/methods/types.js';
-import { fixture, readF32, reference } from '../helpers.js';
+import { fixture, readF32, reference, testDevice } from '../helpers.js';
 
 export function referenceInput(seed = 0): AttributionInput {
   return { data: reference.images(), shape: [16, 1, 28, 28], targets: Int32Array.from(reference.pred()), seeds: Uint32Array.from({ length: 16 }, (_, i) => seed * 1000 + i) };
 }
 
-export const referenceModel = (threads = 2) => TorchModel.load(reference.torchscript(), { threads });
+/** The reference CNN on the test device (FASS_TEST_DEVICE), or on `device` when a test pins one. */
+export const referenceModel = (threads = 2, device = testDevice()) => TorchModel.load(reference.torchscript(), { threads, device });
 
 /** f(x) = W flatten(x) + b on (1,8,8) inputs, 3 classes (scripts/make-fixtures.py). */
 export const linear = {
-  model: () => TorchModel.load(fixture('models', 'linear.ts.pt'), { threads: 1 }),
+  model: () => TorchModel.load(fixture('models', 'linear.ts.pt'), { threads: 1, device: testDevice() }),
   W: () => readF32(fixture('models', 'linear_w.bin')),
   b: () => readF32(fixture('models', 'linear_b.bin')),
   /** n deterministic inputs in [0,1] with their targets (the argmax of the linear model). */

@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert';
 import { gradcam } from '../../src/methods/gradcam.js';
 import { TorchModel } from '../../src/models/index.js';
 import { UserError } from '../../src/errors.js';
-import { assertClose, fixture, readF32, throwsWith } from '../helpers.js';
+import { assertClose, fixture, readF32, throwsWith, testDevice } from '../helpers.js';
 import { referenceInput, referenceModel, run } from './fixtures.js';
 
 for (const relu of [true, false]) {
@@ -43,7 +43,7 @@ test('the default layer is the last convolution (conv2 here)', async () => {
 
 for (const file of ['nested.ts.pt', 'nested_traced.ts.pt']) {
   test(`nested layer layer4.1.conv2 of a ${file.includes('traced') ? 'traced' : 'scripted'} model matches a hook in eager PyTorch`, async () => {
-    const m = await TorchModel.load(fixture('models', file), { threads: 1 });
+    const m = await TorchModel.load(fixture('models', file), { threads: 1, device: testDevice() });
     const data = readF32(fixture('models', 'nested_input.bin'));
     const logits = await m.predict(data, [4, 3, 16, 16]);
     const targets = Int32Array.from({ length: 4 }, (_, s) => { const row = Array.from(logits.data.subarray(s * 5, s * 5 + 5)); return row.indexOf(Math.max(...row)); });

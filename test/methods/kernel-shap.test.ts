@@ -6,7 +6,7 @@ import { kernelShap } from '../../src/methods/kernel-shap.js';
 import { kernels } from '../../src/methods/blackbox/kernels.js';
 import type { AttributionInput } from '../../src/methods/types.js';
 import { tensor } from '../../src/native.js';
-import { reference } from '../helpers.js';
+import { reference, testDevice } from '../helpers.js';
 import { LinearModel, bitEqual, prng, randomArray } from './blackbox/linear-model.js';
 
 function input(data: Float32Array, shape: [number, number, number, number], seeds: number[], targets?: number[]): AttributionInput {
@@ -53,7 +53,7 @@ test('SLIC superpixels: the Shapley values of each SLIC segment', async () => {
 });
 
 test('efficiency on the CNN: the segments sum to f_t(x) - f_t(baseline)', async () => {
-  const model = await loadModel(reference.torchscript(), { threads: 2 });
+  const model = await loadModel(reference.torchscript(), { threads: 2, device: testDevice() });
   const x = reference.images().subarray(0, 2 * 784);
   const t = reference.pred().slice(0, 2);
   const r = await kernelShap.run(model, input(x, [2, 1, 28, 28], [1, 2], t), kernelShap.params.parse({ segmentation: 'grid:4', S: 64, baseline: 'black' }), {});

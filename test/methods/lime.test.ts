@@ -5,7 +5,7 @@ import { UserError } from '../../src/errors.js';
 import { loadModel } from '../../src/models/index.js';
 import { lime } from '../../src/methods/lime.js';
 import type { AttributionInput } from '../../src/methods/types.js';
-import { reference, throwsWith } from '../helpers.js';
+import { reference, throwsWith, testDevice } from '../helpers.js';
 import { LinearModel, bitEqual, pearson, prng, randomArray } from './blackbox/linear-model.js';
 
 const [C, H, W, K] = [3, 12, 12, 3];
@@ -55,7 +55,7 @@ test('default alpha 1: the ridge shrinks the coefficients only a little', async 
 });
 
 test('same seeds: bit-identical maps however the batch is split; other seeds differ (TorchScript, SLIC)', async () => {
-  const model = await loadModel(reference.torchscript(), { threads: 2 });
+  const model = await loadModel(reference.torchscript(), { threads: 2, device: testDevice() });
   const x = reference.images().subarray(0, 4 * 784);
   const targets = reference.pred().slice(0, 4);
   const p = lime.params.parse({ S: 40, baseline: 'black' });
@@ -70,7 +70,7 @@ test('same seeds: bit-identical maps however the batch is split; other seeds dif
 });
 
 test('TorchScript and ONNX give the same maps (same draws, same segments)', async () => {
-  const ts = await loadModel(reference.torchscript(), { threads: 2 });
+  const ts = await loadModel(reference.torchscript(), { threads: 2, device: testDevice() });
   const onnx = await loadModel(reference.onnx(), { threads: 2 });
   const x = reference.images().subarray(0, 2 * 784);
   const args = [input(x, [2, 1, 28, 28], [9, 10], reference.pred().slice(0, 2)), lime.params.parse({ S: 32, baseline: 'black' }), {}] as const;

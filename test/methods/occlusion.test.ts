@@ -5,7 +5,7 @@ import { UserError } from '../../src/errors.js';
 import { loadModel, type Model } from '../../src/models/index.js';
 import { occlusion, occlusionGeometry } from '../../src/methods/occlusion.js';
 import type { AttributionInput } from '../../src/methods/types.js';
-import { fixture, readF32, reference, throwsWith } from '../helpers.js';
+import { fixture, readF32, reference, throwsWith, testDevice } from '../helpers.js';
 import { LinearModel, prng, randomArray } from './blackbox/linear-model.js';
 
 function referenceInput(): AttributionInput {
@@ -46,7 +46,7 @@ async function againstCaptum(model: Model, label: string): Promise<void> {
 }
 
 test('TorchScript: equals Captum Occlusion to 1e-5', async () => {
-  await againstCaptum(await loadModel(reference.torchscript(), { threads: 2 }), 'torchscript');
+  await againstCaptum(await loadModel(reference.torchscript(), { threads: 2, device: testDevice() }), 'torchscript');
 });
 
 test('ONNX: equals Captum Occlusion to 1e-5', async () => {

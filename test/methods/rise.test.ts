@@ -5,7 +5,7 @@ import { UserError } from '../../src/errors.js';
 import { loadModel } from '../../src/models/index.js';
 import { rise, riseGrid } from '../../src/methods/rise.js';
 import type { AttributionInput } from '../../src/methods/types.js';
-import { reference, throwsWith } from '../helpers.js';
+import { reference, throwsWith, testDevice } from '../helpers.js';
 import { LinearModel, bitEqual, pearson } from './blackbox/linear-model.js';
 
 function input(data: Float32Array, shape: [number, number, number, number], seeds: number[], targets?: number[]): AttributionInput {
@@ -30,7 +30,7 @@ test('a near-linear model: the map correlates with the true weights (Pearson > 0
 });
 
 test('same seeds: bit-identical however the batch is split; other seeds differ (TorchScript)', async () => {
-  const model = await loadModel(reference.torchscript(), { threads: 2 });
+  const model = await loadModel(reference.torchscript(), { threads: 2, device: testDevice() });
   const x = reference.images().subarray(0, 4 * 784);
   const t = reference.pred().slice(0, 4);
   const p = rise.params.parse({ N: 100 });

@@ -3,7 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { TorchModel } from '../../src/models/index.js';
 import { tensor } from '../../src/native.js';
-import { maxDiff, reference } from '../helpers.js';
+import { maxDiff, reference, testDevice } from '../helpers.js';
 
 test('Tensor: round trip, dtype, shape, device, dispose', () => {
   const data = Float32Array.from({ length: 24 }, (_, i) => i * 0.5 - 3);
@@ -22,7 +22,7 @@ test('Tensor: round trip, dtype, shape, device, dispose', () => {
 });
 
 test('reference CNN: logits of the 16 reference images within 1e-5', async () => {
-  const m = await TorchModel.load(reference.torchscript(), { threads: 2 });
+  const m = await TorchModel.load(reference.torchscript(), { threads: 2, device: testDevice() });
   const out = await m.predict(reference.images(), [16, 1, 28, 28]);
   assert.is(out.n, 16);
   assert.is(out.classes, 10);
@@ -31,7 +31,7 @@ test('reference CNN: logits of the 16 reference images within 1e-5', async () =>
 });
 
 test('predictions do not depend on the batch split', async () => {
-  const m = await TorchModel.load(reference.torchscript(), { threads: 1 });
+  const m = await TorchModel.load(reference.torchscript(), { threads: 1, device: testDevice() });
   const x = reference.images();
   const whole = await m.predict(x, [16, 1, 28, 28]);
   const first = await m.predict(x.subarray(0, 5 * 784), [5, 1, 28, 28]);

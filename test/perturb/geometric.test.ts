@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import { UserError } from '../../src/errors.js';
 import { tensor } from '../../src/native.js';
 import { align, makeSpec, operation, parsePerturbations, perturb, validMask, validMaskTensor, type PerturbationSpec } from '../../src/perturb/index.js';
-import { throwsWith } from '../helpers.js';
+import { onTestDevice, throwsWith } from '../helpers.js';
 
 const S = 64;
 /** A unit-height Gaussian blob of sigma 3 px, off-centre at (x 42, y 23), on a 64 x 64 image. */
@@ -19,7 +19,7 @@ function blob(cx = 42, cy = 23, sigma = 3, h = S, w = S): Float32Array {
 }
 
 async function roundTrip(spec: PerturbationSpec, img: Float32Array, h = S, w = S): Promise<{ perturbed: Float32Array; aligned: Float32Array; mask: Uint8Array }> {
-  const p = await perturb({ data: img, shape: [1, 1, h, w] }, spec);
+  const p = await perturb(onTestDevice({ data: img, shape: [1, 1, h, w] }), spec);
   assert.equal(p.shape, [1, 1, h, w]);
   const a = await align(p, spec);
   assert.equal(a.shape, [1, 1, h, w]);
@@ -208,10 +208,10 @@ test('align works on (N,H,W) maps and (N,C,H,W) batches alike, per sample', asyn
   const spec = makeSpec('rotate', 15);
   const a = blob(), b = blob(20, 40);
   const batch = new Float32Array([...a, ...b, ...b, ...a]); // (2,2,H,W)
-  const p = await perturb({ data: batch, shape: [2, 2, S, S] }, spec);
+  const p = await perturb(onTestDevice({ data: batch, shape: [2, 2, S, S] }), spec);
   const aligned4 = (await align(p, spec)).toTypedArray() as Float32Array;
   const flat = p.toTypedArray() as Float32Array; // reuse as (4,H,W)
-  const aligned3t = await align({ data: flat, shape: [4, S, S] }, spec);
+  const aligned3t = await align(onTestDevice({ data: flat, shape: [4, S, S] }), spec);
   assert.equal(aligned3t.shape, [4, S, S]);
   assert.equal(aligned3t.toTypedArray(), aligned4);
   const mask = validMask(spec, S, S);

@@ -5,7 +5,7 @@ import { UserError } from '../../src/errors.js';
 import { tensor } from '../../src/native.js';
 import { align, makeSpec, perturb, validMask } from '../../src/perturb/index.js';
 import { deriveSeed } from '../../src/methods/seeds.js';
-import { maxDiff, throwsWith } from '../helpers.js';
+import { maxDiff, throwsWith, onTestDevice } from '../helpers.js';
 
 const [H, W] = [16, 16];
 /** (N,3,H,W) values spread over [0,1], different per channel and sample. */
@@ -14,7 +14,7 @@ function ramp(n: number, c = 3, h = H, w = W): Float32Array {
   return Float32Array.from({ length: n * size }, (_, i) => (((i * 37) % 101) / 100) * (1 - 0.3 * Math.floor(i / size)));
 }
 async function run(data: Float32Array, shape: number[], name: string, sev: number, seeds?: Uint32Array): Promise<Float32Array> {
-  const t = await perturb({ data, shape }, makeSpec(name, sev), seeds);
+  const t = await perturb(onTestDevice({ data, shape }), makeSpec(name, sev), seeds);
   assert.equal(t.shape, shape);
   return t.toTypedArray() as Float32Array;
 }

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { RunFile } from '../../src/store/run-file.js';
 import { summarise } from '../../src/store/aggregate.js';
-import { cli, reference, repoRoot, tempDir } from '../helpers.js';
+import { cli, reference, repoRoot, tempDir, testDevice } from '../helpers.js';
 
 const dir = tempDir('stability');
 const ARGS = ['--model', reference.torchscript(), '--data', 'synthetic:40', '--methods', 'saliency,gradcam,occlusion',
@@ -104,6 +104,26 @@ test('report: one self-contained HTML file, strings escaped', async () => {
   const exp = await cli(['export', join(dir, 'whole.duckdb'), '--format', 'csv', '--out', join(dir, 'whole')]);
   assert.is(exp.code, 0, exp.stderr);
   assert.ok(existsSync(join(dir, 'whole.pairs.csv')));
+});
+
+// The runs above compare rows across batch sizes, which holds bit for bit on the CPU only (its
+// fixed kernel batch); on FASS_TEST_DEVICE the same run, in fp32 and bf16, must give one row per
+// pair and no errors.
+test('on the test device, fp32 and bf16: one row per pair, no errors', async () => {
+  if (testDevice() === 'cpu') return;
+  for (const precision of ['fp32', 'bf16']) {
+    const out = join(dir, `device-${precision}.duckdb`);
+    const r = await cli(['stability', ...ARGS, '--out', out, '--batch-size', '16', '--device', testDevice(), '--precision', precision, '--json']);
+    assert.is(r.code, 0, r.stderr);
+    assert.is(JSON.parse(r.stdout).run.errors, 0, `${precision}: errors`);
+    const f = await RunFile.read(out);
+    try {
+      const n = await f.query('SELECT count(*)::INTEGER AS n FROM pairs');
+      assert.is(Number((n as any)[0].n), 40 * 6 * 3);
+    } finally {
+      f.close();
+    }
+  }
 });
 
 test.run();

@@ -10,6 +10,7 @@ export class LinearModel implements Model {
   readonly kind = 'onnx' as const;
   readonly path = 'js:linear';
   readonly device = 'cpu';
+  readonly precision = 'fp32' as const;
   readonly inputShape: readonly number[];
   calls = 0;
   images = 0;
