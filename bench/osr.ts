@@ -30,8 +30,11 @@ async function dataset(): Promise<Dataset> {
 
 const median = (v: number[]) => { const s = [...v].sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
 
+/** FASS_BENCH_DEVICE=cuda runs it on the GPU (default cpu). */
+const DEVICE = process.env.FASS_BENCH_DEVICE ?? 'cpu';
+
 export async function osrBench(modelPath: string) {
-  const model = await TorchModel.load(modelPath);
+  const model = await TorchModel.load(modelPath, { device: DEVICE });
   const data = await dataset();
   let all: { data: Float32Array; ids: string[] } | undefined;
   for await (const b of data.batches(IMAGES)) all = { data: b.data, ids: b.ids };
@@ -69,7 +72,7 @@ export async function osrBench(modelPath: string) {
   const batched = n / med(K), single = n / med(1);
   const steps = EPOCHS * Math.ceil(options.ganCopies / options.ganBatch);
   const result = {
-    suite: 'osr', machine: machine(), threads: model.threads, model: modelPath, dataset: data.name, images: n,
+    suite: 'osr', machine: machine(), device: DEVICE, threads: model.threads, model: modelPath, dataset: data.name, images: n,
     gan: { epochs: EPOCHS, steps_per_image: steps, copies: options.ganCopies, batch: options.ganBatch, samples: options.ganSamples,
       generator_widths: options.generatorWidths, discriminator_widths: options.discriminatorWidths },
     method: 'saliency', rounds: ROUNDS,

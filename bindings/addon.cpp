@@ -82,6 +82,10 @@ static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
   // Reduced precision is asked for explicitly, with --precision bf16.
   at::globalContext().setAllowTF32CuDNN(false);
   at::globalContext().setAllowTF32CuBLAS(false);
+  // Same numbers on rerun: cuDNN's deterministic algorithms only (its fastest backward
+  // convolutions add with atomics, in whatever order the threads arrive), no autotuning.
+  at::globalContext().setDeterministicCuDNN(true);
+  at::globalContext().setBenchmarkCuDNN(false);
   TensorWrap::Init(env, exports);
   ModelWrap::Init(env, exports);
   InitTrain(env, exports);
