@@ -7,7 +7,7 @@
  */
 import type { Argv } from 'yargs';
 import { z } from 'zod';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Common, DataOptions, Normalisation, validate } from '../config/options.js';
 import { methodSpecs } from '../config/methods.js';
 import { presetValues } from '../config/presets.js';
@@ -21,7 +21,7 @@ import { osrConfig } from '../metrics/osr.js';
 import { RobustnessOptions } from '../metrics/robustness.js';
 import { parsePerturbations } from '../perturb/index.js';
 import {
-  checkModels, COMPARE_METRIC_INFO, COMPARE_METRICS, compareSettings, modelLabels, parseCompareMetrics, phasesFor, runCompareMetrics, runPath,
+  checkModels, COMPARE_METRIC_INFO, COMPARE_METRICS, compareSettings, modelLabels, parseCompareMetrics, phasesFor, runCompareMetrics,
   type CompareResult, type CompareSpec, type MetricComparison,
 } from '../pipeline/compare-metrics.js';
 import { writeCompareReport } from '../report/compare-html.js';
@@ -83,7 +83,8 @@ function planLines(spec: Omit<CompareSpec, 'onPhase' | 'onProgress'>, labels: [s
     if (p === 'osr') return `osr (${ms}): ${spec.osr.options.ganSamples} GAN samples per image after ${spec.osr.options.ganEpochs} epochs of ${spec.osr.options.ganCopies} copies, ${spec.osr.k} GANs at once`;
     if (p === 'robustness') return `robustness (${ms}): ${spec.robustness.options.samples} neighbours per image and noise kind`;
     if (p === 'faithfulness') return `faithfulness (${ms})`;
-    return `stability (${ms}): ${spec.stability.perturbations.length} perturbations (${spec.stability.perturbations.map((q) => q.id).join(', ')})`;
+    const ps = spec.stability.perturbations;
+    return `stability (${ms}): ${ps.length} perturbations (${ps.length <= 8 ? ps.map((q) => q.id).join(', ') : `${ps.slice(0, 4).map((q) => q.id).join(', ')}, ... ${ps[ps.length - 1].id}`})`;
   };
   return [
     `compare-metrics: ${spec.methods.length} methods x ${spec.data.size} images x 2 models on ${spec.data.name}, seed ${spec.seed}, device ${spec.models[0].device}`,
@@ -92,7 +93,7 @@ function planLines(spec: Omit<CompareSpec, 'onPhase' | 'onProgress'>, labels: [s
     `methods   ${spec.methods.map((m) => m.method.name).join(', ')}`,
     `metrics   ${spec.metrics.join(', ')}`,
     ...phases.map((p, i) => `${i ? '         ' : 'runs     '} ${what(p)}`),
-    `files     ${labels.flatMap((l) => phases.map((p) => runPath(spec.out, l, p))).join(', ')}`,
+    ...labels.map((l, i) => `${i ? '         ' : 'files    '} ${join(spec.out, l, `{${phases.join(',')}}.duckdb`)}`),
   ];
 }
 
