@@ -8,6 +8,7 @@ import { UserError } from '../errors.js';
 import { EXIT_USAGE } from './common.js';
 import * as attribute from './attribute.js';
 import * as compare from './compare.js';
+import * as compareMetrics from './compare-metrics.js';
 import * as evaluate from './evaluate.js';
 import * as exportCmd from './export.js';
 import * as faithfulness from './faithfulness.js';
@@ -53,6 +54,7 @@ export async function main(args: string[]): Promise<void> {
     .command(merge)
     .command(exportCmd)
     .command(compare)
+    .command(compareMetrics)
     .config('config', 'YAML or JSON file whose keys are option names', readConfig)
     .demandCommand(1, 'name a command: fass <command> --help lists its options')
     .strict()

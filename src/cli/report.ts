@@ -7,23 +7,30 @@ import { summariseScores } from '../store/score-aggregate.js';
 import { summarise } from '../store/aggregate.js';
 import { summariseOsr } from '../store/osr-aggregate.js';
 import { writeOsrReport } from '../report/osr-html.js';
+import { readCompareResult, writeCompareReport } from '../report/compare-html.js';
 import { commonOptions, run } from './common.js';
 import { withRun } from './stability.js';
 
 const Args = Common.extend({ run: z.string().min(1), out: z.string().min(1).default('report.html') });
 
 export const command = 'report <run>';
-export const describe = 'write a self-contained HTML report of a run file';
+export const describe = 'write a self-contained HTML report of a run file (or of a compare-metrics compare.json)';
 
 export function builder(y: Argv) {
   return commonOptions(y)
-    .positional('run', { type: 'string', describe: 'run file (DuckDB)' })
+    .positional('run', { type: 'string', describe: 'run file (DuckDB), or the compare.json of fass compare-metrics' })
     .option('out', { type: 'string', default: 'report.html' });
 }
 
 export async function handler(argv: Record<string, unknown>): Promise<void> {
   await run(Boolean(argv.json), async (out) => {
     const a = validate(Args, argv);
+    if (a.run.endsWith('.json')) {
+      await writeCompareReport(readCompareResult(a.run), a.out);
+      out.say(`wrote ${a.out}`);
+      out.result({ report: a.out });
+      return;
+    }
     await withRun(a.run, async (f) => {
       const cfg = (await f.config()) ?? {};
       if (cfg.command === 'osr') return writeOsrReport(f, await summariseOsr(f, Number(cfg.seed ?? 0)), a.out);
