@@ -1,7 +1,7 @@
 /**
  * Attribution benchmarks: explained images/s for every method of the registry on the reference
  * CNN (1x28x28; TorchScript, and ONNX for the forward-only methods) and on a ResNet-18 at
- * 224x224 (torchvision, random weights; scripts/make-resnet18.py), and IG's efficiency:
+ * 224x224 (torchvision, random weights; scripts/make-resnet.py resnet18), and IG's efficiency:
  *
  *   efficiency = n_steps x median(seconds of one forward+backward of the batch) / median(seconds of IG)
  *
@@ -433,19 +433,19 @@ const RESNET_INTERNAL_BATCH_TRIED = {
   internal_batch_8_to_64_peak_resident_gb: 2.9,
 };
 
-/** bench/models/resnet18.ts.pt, written by scripts/make-resnet18.py when absent; a reason when that cannot be done. */
+/** bench/models/resnet18.ts.pt, written by scripts/make-resnet.py resnet18 when absent; a reason when that cannot be done. */
 export function ensureResnet(root: string): { path: string } | { skipped: string } {
   const path = join(root, 'bench', 'models', 'resnet18.ts.pt');
   if (existsSync(path)) return { path };
   const python = '/usr/bin/python3';
-  if (!existsSync(python)) return { skipped: `${python} not found: the ResNet-18 is written by scripts/make-resnet18.py with Debian's python3-torch and python3-torchvision` };
-  log(`writing ${path} (scripts/make-resnet18.py)`);
-  const r = spawnSync(python, [join(root, 'scripts', 'make-resnet18.py'), path], { encoding: 'utf8' });
+  if (!existsSync(python)) return { skipped: `${python} not found: the ResNet-18 is written by scripts/make-resnet.py resnet18 with Debian's python3-torch and python3-torchvision` };
+  log(`writing ${path} (scripts/make-resnet.py resnet18)`);
+  const r = spawnSync(python, [join(root, 'scripts', 'make-resnet.py'), 'resnet18', path], { encoding: 'utf8' });
   if (r.status !== 0 || !existsSync(path)) {
     const lines = `${r.stderr ?? ''}${r.error ? String(r.error) : ''}`.trim().split('\n');
     const why = lines[lines.length - 1] || `exit status ${r.status}`;
     const hint = /torchvision|torch/.test(why) ? ' (install python3-torch and python3-torchvision: scripts/bench does as root)' : '';
-    return { skipped: `scripts/make-resnet18.py failed: ${why}${hint}` };
+    return { skipped: `scripts/make-resnet.py resnet18 failed: ${why}${hint}` };
   }
   return { path };
 }

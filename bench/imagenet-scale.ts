@@ -1,6 +1,6 @@
 /**
  * ImageNet-scale throughput on one device (scripts/device-bench runs it on the GPU machine):
- * a TorchScript ResNet-50 (random weights, 224x224; scripts/make-resnet50.py) over a folder of
+ * a TorchScript ResNet-50 (random weights, 224x224; scripts/make-resnet.py resnet50) over a folder of
  * generated JPEGs in ImageNet layout (bench/make-jpeg-folder.ts), for fp32 and bf16:
  *
  * - images/s of predict, saliency, Grad-CAM (layer4.2.conv3) and IG (32 steps), each the median of
@@ -102,7 +102,7 @@ export async function imagenetScale(root: string, write: (value: unknown) => voi
     log(`  skipping ${part}: ${elapsed().toFixed(0)} s of ${s.budgetS} s spent`);
     return false;
   };
-  if (!existsSync(s.model)) throw new Error(`${s.model}: model not found (scripts/make-resnet50.py writes it; FASS_BENCH_MODEL names another)`);
+  if (!existsSync(s.model)) throw new Error(`${s.model}: model not found (scripts/make-resnet.py resnet50 writes it; FASS_BENCH_MODEL names another)`);
 
   // --- the folder and decoding ------------------------------------------------------------------
   let folder = s.folder;
