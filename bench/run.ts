@@ -11,6 +11,7 @@ import { foundation } from './foundation.js';
 import { osrBench } from './osr.js';
 import { imagenetScale } from './imagenet-scale.js';
 import { similarityBench } from './similarity.js';
+import { stabilityBench } from './stability.js';
 import { streaming } from './streaming.js';
 import { writeResult } from './measure.js';
 
@@ -26,6 +27,8 @@ const suites: Record<string, () => Promise<unknown>> = {
   foundation: () => foundation(ref('fashion_cnn_good.ts.pt'), ref('fashion_cnn_good.onnx')),
   attribution: () => attribution(root, ref('fashion_cnn_good.ts.pt'), ref('fashion_cnn_good.onnx'), join(root, 'test', 'fixtures', 'data', 'images16.bin')),
   similarity: () => similarityBench(),
+  // The demo's configuration end to end on 64 images (FASS_BENCH_STABILITY_N): pairs/s.
+  stability: () => stabilityBench(root),
   // 50,000 JPEGs: about 6 minutes on 2 cores; FASS_BENCH_STREAM_COUNT makes it smaller.
   streaming: () => streaming(),
   // K=64 batched GANs against K=1 one by one; FASS_BENCH_OSR_IMAGES/_EPOCHS/_ROUNDS make it smaller or larger.
