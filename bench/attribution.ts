@@ -22,6 +22,7 @@ import { riseGrid } from '../src/methods/rise.js';
 import { argmax, loadModel, TorchModel, type Model } from '../src/models/index.js';
 import { native } from '../src/native.js';
 import { defaultThreads } from '../src/util/threads.js';
+import { prng } from '../src/util/prng.js';
 import { machine, measure, type Measured } from './measure.js';
 
 /** Captum 0.8 on this machine kind (2-core CPU), as the project's issue gives them. */
@@ -288,15 +289,8 @@ function referenceImages(path: string, n: number): { data: Float32Array; shape: 
 
 /** Uniform random pixels in [0, 1) from a seeded generator (mulberry32). */
 function randomImages(n: number, c: number, h: number, w: number, seed: number) {
-  const data = new Float32Array(n * c * h * w);
-  let s = seed >>> 0;
-  for (let i = 0; i < data.length; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    data[i] = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
+  const r = prng(seed);
+  const data = Float32Array.from({ length: n * c * h * w }, r);
   return { data, shape: [n, c, h, w] as [number, number, number, number] };
 }
 

@@ -15,44 +15,25 @@ struct Step {
   int64_t step, total;
 };
 
-class OsrWorker : public Napi::AsyncProgressWorker<Step> {
+class OsrWorker : public ProgressPromiseWorker<Step> {
  public:
-  OsrWorker(Napi::Env env, Napi::Function on_progress)
-      : Napi::AsyncProgressWorker<Step>(env), deferred_(Napi::Promise::Deferred::New(env)) {
-    if (!on_progress.IsEmpty()) callback_ = Napi::Persistent(on_progress);
-  }
-  Napi::Promise Promise() { return deferred_.Promise(); }
+  OsrWorker(Napi::Env env, Napi::Function on_progress, int threads) : ProgressPromiseWorker(env, on_progress, threads) {}
 
   std::shared_ptr<fass::ScriptModel> model;
   torch::Tensor x, targets, seeds, noise_seeds;
   fass::osr::GanConfig cfg;
-  int threads = 0;
 
  protected:
-  void Execute(const ExecutionProgress& progress) override {
-    try {
-      fass::use_threads(threads);
-      r_ = fass::osr::train_osr_gans(*model, x, targets, seeds, noise_seeds, cfg, [&](int64_t s, int64_t t) {
-        Step p{s, t};
-        progress.Send(&p, 1);
-      });
-    } catch (const fass::UserError& e) {
-      Fail(e.what(), "E_FASS_USER");
-    } catch (const c10::Error& e) {
-      Fail(e.what_without_backtrace(), "E_FASS_INTERNAL");
-    } catch (const std::exception& e) {
-      Fail(e.what(), "E_FASS_INTERNAL");
-    }
+  void Run(const Sender& progress) override {
+    r_ = fass::osr::train_osr_gans(*model, x, targets, seeds, noise_seeds, cfg, [&](int64_t s, int64_t t) {
+      Step p{s, t};
+      progress.Send(&p, 1);
+    });
   }
-  void OnProgress(const Step* p, size_t count) override {
-    if (callback_.IsEmpty() || count == 0) return;
-    Napi::HandleScope scope(Env());
-    callback_.Call({Napi::Number::New(Env(), static_cast<double>(p[count - 1].step)),
-                    Napi::Number::New(Env(), static_cast<double>(p[count - 1].total))});
+  std::vector<napi_value> Arguments(Napi::Env env, const Step& p) override {
+    return {Napi::Number::New(env, static_cast<double>(p.step)), Napi::Number::New(env, static_cast<double>(p.total))};
   }
-  void OnOK() override {
-    Napi::HandleScope scope(Env());
-    auto env = Env();
+  Napi::Value Result(Napi::Env env) override {
     auto o = Napi::Object::New(env);
     o.Set("samples", TensorWrap::New(env, r_.samples));
     o.Set("samplePred", TensorWrap::New(env, r_.sample_pred.contiguous()));
@@ -67,24 +48,11 @@ class OsrWorker : public Napi::AsyncProgressWorker<Step> {
     o.Set("dLoss", TensorWrap::New(env, r_.d_loss.contiguous()));
     o.Set("gLoss", TensorWrap::New(env, r_.g_loss.contiguous()));
     o.Set("steps", Napi::Number::New(env, static_cast<double>(r_.steps)));
-    deferred_.Resolve(o);
-  }
-  void OnError(const Napi::Error&) override {
-    Napi::HandleScope scope(Env());
-    deferred_.Reject(make_error(Env(), message_, code_).Value());
+    return o;
   }
 
  private:
-  void Fail(const std::string& m, const char* code) {
-    message_ = m;
-    code_ = code;
-    SetError(m);
-  }
-  Napi::Promise::Deferred deferred_;
-  Napi::FunctionReference callback_;
   fass::osr::GanResult r_;
-  std::string message_;
-  const char* code_ = "E_FASS_INTERNAL";
 };
 
 std::vector<int64_t> widths(const Napi::Object& o, const char* key, std::vector<int64_t> fallback) {
@@ -104,14 +72,14 @@ Napi::Value TrainOsrGans(const Napi::CallbackInfo& info) {
     throw Napi::TypeError::New(env, "trainOsrGans: expected a native ScriptModel");
   auto cb = info.Length() > 6 && info[6].IsFunction() ? info[6].As<Napi::Function>() : Napi::Function();
   auto o = info[5].As<Napi::Object>();
-  auto* w = new OsrWorker(env, cb);
+  auto num = [&](const char* k, double fallback) { return o.Get(k).IsNumber() ? o.Get(k).As<Napi::Number>().DoubleValue() : fallback; };
+  auto* w = new OsrWorker(env, cb, static_cast<int>(num("threads", 0)));
   w->model = Napi::ObjectWrap<ModelWrap>::Unwrap(info[0].As<Napi::Object>())->model;
   w->x = TensorWrap::FromValue(info[1], "images");
   w->targets = TensorWrap::FromValue(info[2], "targets");
   w->seeds = TensorWrap::FromValue(info[3], "seeds");
   w->noise_seeds = TensorWrap::FromValue(info[4], "noiseSeeds");
   auto& c = w->cfg;
-  auto num = [&](const char* k, double fallback) { return o.Get(k).IsNumber() ? o.Get(k).As<Napi::Number>().DoubleValue() : fallback; };
   c.latent = static_cast<int64_t>(num("latent", c.latent));
   c.g_hidden = widths(o, "generatorWidths", c.g_hidden);
   c.d_hidden = widths(o, "discriminatorWidths", c.d_hidden);
@@ -128,7 +96,6 @@ Napi::Value TrainOsrGans(const Napi::CallbackInfo& info) {
   c.delta = num("delta", c.delta);
   c.samples = static_cast<int64_t>(num("samples", c.samples));
   c.noise_eps = num("noiseEps", c.noise_eps);
-  w->threads = static_cast<int>(num("threads", 0));
   w->Queue();
   return w->Promise();
 }

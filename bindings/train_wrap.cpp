@@ -15,64 +15,37 @@ struct Progress {
   double loss;
 };
 
-class TrainWorker : public Napi::AsyncProgressWorker<Progress> {
+class TrainWorker : public ProgressPromiseWorker<Progress> {
  public:
-  TrainWorker(Napi::Env env, Napi::Function on_progress)
-      : Napi::AsyncProgressWorker<Progress>(env), deferred_(Napi::Promise::Deferred::New(env)) {
-    if (!on_progress.IsEmpty()) callback_ = Napi::Persistent(on_progress);
-  }
-  Napi::Promise Promise() { return deferred_.Promise(); }
+  TrainWorker(Napi::Env env, Napi::Function on_progress, int threads) : ProgressPromiseWorker(env, on_progress, threads) {}
 
   torch::Tensor images, labels;
   fass::TrainConfig cfg;
   fass::CnnShape shape;
   std::string out, card;
-  int threads = 0;
 
  protected:
-  void Execute(const ExecutionProgress& progress) override {
-    try {
-      fass::use_threads(threads);
-      auto model = fass::build_reference_cnn(shape, cfg.seed);
-      stats_ = fass::train_classifier(model, images, labels, cfg, [&](int64_t s, int64_t t, double l) {
-        Progress p{s, t, l};
-        progress.Send(&p, 1);
-      });
-      fass::save_module(model, out, card);
-    } catch (const fass::UserError& e) {
-      code_ = "E_FASS_USER";
-      SetError(e.what());
-    } catch (const c10::Error& e) {
-      SetError(e.what_without_backtrace());
-    } catch (const std::exception& e) {
-      SetError(e.what());
-    }
+  void Run(const Sender& progress) override {
+    auto model = fass::build_reference_cnn(shape, cfg.seed);
+    stats_ = fass::train_classifier(model, images, labels, cfg, [&](int64_t s, int64_t t, double l) {
+      Progress p{s, t, l};
+      progress.Send(&p, 1);
+    });
+    fass::save_module(model, out, card);
   }
-  void OnProgress(const Progress* p, size_t count) override {
-    if (callback_.IsEmpty() || count == 0) return;
-    Napi::HandleScope scope(Env());
-    auto env = Env();
-    callback_.Call({Napi::Number::New(env, p[count - 1].step), Napi::Number::New(env, p[count - 1].total),
-                    Napi::Number::New(env, p[count - 1].loss)});
+  std::vector<napi_value> Arguments(Napi::Env env, const Progress& p) override {
+    return {Napi::Number::New(env, p.step), Napi::Number::New(env, p.total), Napi::Number::New(env, p.loss)};
   }
-  void OnOK() override {
-    Napi::HandleScope scope(Env());
-    auto r = Napi::Object::New(Env());
-    r.Set("steps", Napi::Number::New(Env(), stats_.steps));
-    r.Set("epochs", Napi::Number::New(Env(), stats_.epochs_seen));
-    r.Set("finalLoss", Napi::Number::New(Env(), stats_.final_loss));
-    deferred_.Resolve(r);
-  }
-  void OnError(const Napi::Error& e) override {
-    Napi::HandleScope scope(Env());
-    deferred_.Reject(make_error(Env(), e.Message(), code_).Value());
+  Napi::Value Result(Napi::Env env) override {
+    auto r = Napi::Object::New(env);
+    r.Set("steps", Napi::Number::New(env, stats_.steps));
+    r.Set("epochs", Napi::Number::New(env, stats_.epochs_seen));
+    r.Set("finalLoss", Napi::Number::New(env, stats_.final_loss));
+    return r;
   }
 
  private:
-  Napi::Promise::Deferred deferred_;
-  Napi::FunctionReference callback_;
   fass::TrainStats stats_;
-  const char* code_ = "E_FASS_INTERNAL";
 };
 
 int64_t num(const Napi::Object& o, const char* key, int64_t fallback) {
@@ -85,7 +58,7 @@ Napi::Value TrainReferenceCnn(const Napi::CallbackInfo& info) {
   if (info.Length() < 1 || !info[0].IsObject()) throw Napi::TypeError::New(env, "trainReferenceCnn(options, onProgress?)");
   auto o = info[0].As<Napi::Object>();
   auto cb = info.Length() > 1 && info[1].IsFunction() ? info[1].As<Napi::Function>() : Napi::Function();
-  auto* w = new TrainWorker(env, cb);
+  auto* w = new TrainWorker(env, cb, static_cast<int>(num(o, "threads", 0)));
   w->images = TensorWrap::FromValue(o.Get("images"), "options.images");
   w->labels = TensorWrap::FromValue(o.Get("labels"), "options.labels");
   w->cfg.steps = num(o, "steps", w->cfg.steps);
@@ -102,7 +75,6 @@ Napi::Value TrainReferenceCnn(const Napi::CallbackInfo& info) {
   w->shape.hidden = num(o, "hidden", w->shape.hidden);
   w->out = o.Get("out").As<Napi::String>().Utf8Value();
   w->card = o.Get("card").IsString() ? o.Get("card").As<Napi::String>().Utf8Value() : "{}";
-  w->threads = static_cast<int>(num(o, "threads", 0));
   w->Queue();
   return w->Promise();
 }
