@@ -184,6 +184,11 @@ export function native(): Native {
   if (!existsSync(path)) {
     throw new Error(`fass: the native engine is not built (${path} is missing). Run scripts/setup, or npm run build:native.`);
   }
+  // LibTorch's OpenMP workers, once a parallel region ends, spin by default before they sleep: with
+  // onnxruntime's threads working beside them (stability runs forward-only and gradient methods
+  // at once) the spinning takes the cores from the work. Read by libgomp when the addon loads it;
+  // a value the user set wins.
+  process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
   cached = createRequire(import.meta.url)(path) as Native;
   return cached;
 }

@@ -52,6 +52,32 @@ torch::Tensor occlusion_average(const torch::Tensor& scores, const torch::Tensor
   return total / count;
 }
 
+// compose on the CPU as one loop: the same float operations as the tensor expression below
+// (x * k + b * (1 - k), each rounded to float32), without its four temporaries of K images each.
+// x (1,C,H,W), k (K,1,H,W), b (C,1,1) or (C,H,W), all float32 and contiguous.
+static torch::Tensor compose_cpu(const torch::Tensor& x, const torch::Tensor& k, const torch::Tensor& b) {
+  const int64_t rows = k.size(0), c = x.size(1), hw = x.size(2) * x.size(3);
+  const bool per_pixel = b.numel() != c;
+  auto out = torch::empty({rows, c, x.size(2), x.size(3)}, x.options());
+  const float *xp = x.data_ptr<float>(), *kp = k.data_ptr<float>(), *bp = b.data_ptr<float>();
+  float* op = out.data_ptr<float>();
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* kr = kp + r * hw;
+    for (int64_t ch = 0; ch < c; ++ch) {
+      const float* xc = xp + ch * hw;
+      float* o = op + (r * c + ch) * hw;
+      if (per_pixel) {
+        const float* bc = bp + ch * hw;
+        for (int64_t i = 0; i < hw; ++i) o[i] = xc[i] * kr[i] + bc[i] * (1.0f - kr[i]);
+      } else {
+        const float bc = bp[ch];
+        for (int64_t i = 0; i < hw; ++i) o[i] = xc[i] * kr[i] + bc * (1.0f - kr[i]);
+      }
+    }
+  }
+  return out;
+}
+
 torch::Tensor compose(const torch::Tensor& images, int64_t sample, const torch::Tensor& keep, int64_t start,
                       int64_t end, const torch::Tensor& baseline) {
   require(images.dim() == 4, "compose: images must be (N,C,H,W)");
@@ -66,6 +92,8 @@ torch::Tensor compose(const torch::Tensor& images, int64_t sample, const torch::
   require(b.size(0) == x.size(1), "compose: baseline has " + std::to_string(b.size(0)) + " channels, the images " +
                                       std::to_string(x.size(1)));
   const auto k = keep.narrow(0, start, end - start).to(x.device(), torch::kFloat32);
+  const bool plain_baseline = b.numel() == b.size(0) || b.sizes() == x.sizes().slice(1);  // (C,1,1) or (C,H,W)
+  if (x.is_cpu() && plain_baseline) return compose_cpu(x.contiguous(), k.contiguous(), b.contiguous());
   return (x * k + b.unsqueeze(0) * (1 - k)).contiguous();
 }
 

@@ -3,11 +3,79 @@
 #include "compat.h"
 
 #include <cmath>
+#include <optional>
+#include <vector>
 
 namespace fass::kernels {
 
 namespace {
 torch::Tensor f64(const torch::Tensor& t) { return t.to(torch::kCPU, torch::kFloat64).contiguous(); }
+
+// alpha > 0: (Xc' W Xc + alpha I) b = Xc' W yc, Xc and yc centred on their weighted means, solved
+// by Cholesky (positive definite) in plain loops: sklearn's own route for a dense X (its
+// 'cholesky' solver, which 'auto' picks), and two orders of magnitude faster than an SVD
+// least-squares solve of the stacked system through LibTorch for LIME's S x M problems (about
+// 3 ms -> 30 us per fit at S = 256, M = 50).
+// Empty when a pivot is not positive (alpha too small for the design's rounding): the caller
+// then takes the least-squares route.
+std::optional<LinearFit> ridge_normal_equations(const torch::Tensor& x_t, const torch::Tensor& y_t, const torch::Tensor& w_t, double alpha,
+                                 bool fit_intercept) {
+  const int64_t s = x_t.size(0), p = x_t.size(1);
+  const double *x = x_t.data_ptr<double>(), *y = y_t.data_ptr<double>(), *w = w_t.data_ptr<double>();
+  std::vector<double> xm(static_cast<size_t>(p), 0.0), g(static_cast<size_t>(p * p), 0.0), r(static_cast<size_t>(p), 0.0), xc(static_cast<size_t>(p));
+  double total = 0, ym = 0;
+  for (int64_t i = 0; i < s; ++i) total += w[i];
+  if (fit_intercept && total > 0) {
+    for (int64_t i = 0; i < s; ++i) {
+      ym += w[i] * y[i];
+      for (int64_t j = 0; j < p; ++j) xm[j] += w[i] * x[i * p + j];
+    }
+    ym /= total;
+    for (double& v : xm) v /= total;
+  }
+  for (int64_t i = 0; i < s; ++i) {
+    if (w[i] == 0) continue;
+    for (int64_t j = 0; j < p; ++j) xc[j] = x[i * p + j] - xm[j];
+    const double wy = w[i] * (y[i] - ym);
+    for (int64_t j = 0; j < p; ++j) {
+      const double wj = w[i] * xc[j];
+      r[j] += xc[j] * wy;
+      double* gj = g.data() + j * p;
+      for (int64_t k = 0; k <= j; ++k) gj[k] += wj * xc[k];  // lower triangle
+    }
+  }
+  for (int64_t j = 0; j < p; ++j) g[j * p + j] += alpha;
+  // G = L L' in place (lower triangle), then L u = r, L' b = u.
+  for (int64_t j = 0; j < p; ++j) {
+    double* gj = g.data() + j * p;
+    for (int64_t k = 0; k < j; ++k) {
+      const double* gk = g.data() + k * p;
+      double sum = gj[k];
+      for (int64_t t = 0; t < k; ++t) sum -= gj[t] * gk[t];
+      gj[k] = sum / gk[k];
+    }
+    double d = gj[j];
+    for (int64_t t = 0; t < j; ++t) d -= gj[t] * gj[t];
+    if (!(d > 0)) return std::nullopt;  // d >= alpha > 0 in exact arithmetic
+    gj[j] = std::sqrt(d);
+  }
+  for (int64_t j = 0; j < p; ++j) {
+    double sum = r[j];
+    for (int64_t t = 0; t < j; ++t) sum -= g[j * p + t] * r[t];
+    r[j] = sum / g[j * p + j];
+  }
+  for (int64_t j = p - 1; j >= 0; --j) {
+    double sum = r[j];
+    for (int64_t t = j + 1; t < p; ++t) sum -= g[t * p + j] * r[t];
+    r[j] = sum / g[j * p + j];
+  }
+  LinearFit fit;
+  fit.coef = torch::from_blob(r.data(), {p}, torch::kFloat64).clone();
+  double dot = 0;
+  for (int64_t j = 0; j < p; ++j) dot += xm[j] * r[j];
+  fit.intercept = ym - dot;
+  return fit;
+}
 }  // namespace
 
 LinearFit weighted_ridge(const torch::Tensor& x_in, const torch::Tensor& y_in, const torch::Tensor& w_in,
@@ -23,6 +91,9 @@ LinearFit weighted_ridge(const torch::Tensor& x_in, const torch::Tensor& y_in, c
     fit.coef = torch::zeros({0}, torch::kFloat64);
     fit.intercept = fit_intercept && w.sum().item<double>() > 0 ? (w * y).sum().item<double>() / w.sum().item<double>() : 0;
     return fit;
+  }
+  if (alpha > 0) {
+    if (auto quick = ridge_normal_equations(x, y, w, alpha, fit_intercept)) return *quick;
   }
   auto x_mean = torch::zeros({p}, torch::kFloat64);
   double y_mean = 0;
@@ -46,12 +117,20 @@ LinearFit weighted_ridge(const torch::Tensor& x_in, const torch::Tensor& y_in, c
 torch::Tensor lime_weights(const torch::Tensor& z, double kernel_width) {
   require(kernel_width > 0, "LIME kernel width must be positive");
   const auto zd = f64(z);
-  const double m = static_cast<double>(zd.size(1));
-  const auto on = zd.sum(1);
-  // cosine similarity of a binary row with k ones to the all-ones row is k / sqrt(k m)
-  const auto cos = torch::where(on > 0, on / (on * m).sqrt(), torch::zeros_like(on));
-  const auto d = 1 - cos;
-  return (-(d * d) / (kernel_width * kernel_width)).exp().sqrt();
+  require(zd.dim() == 2, "lime_weights: z must be (S,M)");
+  const int64_t s = zd.size(0), m = zd.size(1);
+  auto out = torch::empty({s}, torch::kFloat64);
+  const double* zp = zd.data_ptr<double>();
+  double* o = out.data_ptr<double>();
+  for (int64_t i = 0; i < s; ++i) {
+    double on = 0;
+    for (int64_t j = 0; j < m; ++j) on += zp[i * m + j];
+    // cosine similarity of a binary row with k ones to the all-ones row is k / sqrt(k m)
+    const double cos = on > 0 ? on / std::sqrt(on * static_cast<double>(m)) : 0.0;
+    const double d = 1 - cos;
+    o[i] = std::sqrt(std::exp(-(d * d) / (kernel_width * kernel_width)));
+  }
+  return out;
 }
 
 LinearFit lime_fit(const torch::Tensor& z, const torch::Tensor& y, double alpha, double kernel_width) {

@@ -12,9 +12,10 @@ struct LinearFit {
 
 // argmin_b,a sum_s w_s (y_s - a - X_s b)^2 + alpha |b|^2 for X (S,P), y (S), w (S) >= 0, as
 // sklearn's Ridge(alpha, fit_intercept).fit(X, y, sample_weight=w) solves it: with an intercept,
-// X and y are centred on their weighted means and the intercept is not penalised. Solved by
-// least squares on the sqrt(w)-scaled system stacked with sqrt(alpha) I (gelsd: a rank-deficient
-// design with alpha = 0 gets the minimum-norm solution).
+// X and y are centred on their weighted means and the intercept is not penalised. alpha > 0:
+// the normal equations by Cholesky, as sklearn's 'cholesky' solver; alpha = 0 (or a pivot lost to
+// rounding): least squares on the sqrt(w)-scaled system stacked with sqrt(alpha) I (gelsd: a
+// rank-deficient design with alpha = 0 gets the minimum-norm solution).
 LinearFit weighted_ridge(const torch::Tensor& x, const torch::Tensor& y, const torch::Tensor& w, double alpha,
                          bool fit_intercept);
 

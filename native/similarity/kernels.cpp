@@ -11,7 +11,7 @@ namespace fass::similarity::kernels {
 // Hot loops are compiled twice: for x86-64-v3 (AVX2, FMA) where the CPU has it, and for any
 // x86-64 (the build targets the baseline).
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define FASS_SIMD_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#define FASS_SIMD_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define FASS_SIMD_CLONES
 #endif

@@ -13,7 +13,7 @@ import { UserError } from '../errors.js';
 import { methodNames } from '../methods/registry.js';
 import { loadModel } from '../models/load.js';
 import { parsePerturbations } from '../perturb/index.js';
-import { runStability, type Filter } from '../pipeline/stability.js';
+import { hasBothLanes, runStability, type Filter } from '../pipeline/stability.js';
 import { summarise } from '../store/aggregate.js';
 import { RunFile } from '../store/run-file.js';
 import { commonOptions, dataOptions, normalisationOptions, precisionOption, run } from './common.js';
@@ -73,7 +73,7 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
     const filter = parseFilter(a.filter);
     const shard = parseShard(a.shard);
     const data = await openDataset(a.data, { n: a.n, size: a.size, resize: a.resize, channels: a.channels, labels: a.labels, root: a.dataRoot });
-    const model = await loadModel(a.model, { device: a.device, precision: a.precision, threads: a.threads, mean: a.mean, std: a.std, onnxForward: a.onnxForward });
+    const model = await loadModel(a.model, { device: a.device, precision: a.precision, threads: a.threads, mean: a.mean, std: a.std, onnxForward: a.onnxForward, splitThreads: hasBothLanes(methods) });
     const bar = progress('stability', a.quiet);
     const started = Date.now();
     const r = await runStability({

@@ -40,6 +40,11 @@ export interface LoadOptions {
   std?: number[];
   /** TorchScript on the CPU: run gradient-free calls through the model's ONNX forward twin when it has one (default true). */
   onnxForward?: boolean;
+  /**
+   * The twin and LibTorch will work side by side (a stability run's method lanes): when the twin
+   * is used, each gets half of `threads` (the twin rounds up) instead of both getting all of them.
+   */
+  splitThreads?: boolean;
 }
 
 /** Throws ShapeMismatchError when a [N,C,H,W] batch shape disagrees with what the model accepts. */

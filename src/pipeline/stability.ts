@@ -153,9 +153,7 @@ async function runBatch(s: StabilitySpec, b: Batch, done: Set<number>, ctx: RunC
   };
   // Both twins are explained with the same draws (common random numbers): a stochastic method's
   // own noise then does not count as instability.
-  for (const m of s.methods) {
-    clean.maps.push(await m.method.run(s.model, { data: clean.data, shape: clean.shape, targets: clean.targets, seeds: seedsFor(s.seed, clean.ids, 'none', m.method.name) }, m.params, ctx));
-  }
+  clean.maps = await eachMethod(s, (m) => m.method.run(s.model, { data: clean.data, shape: clean.shape, targets: clean.targets, seeds: seedsFor(s.seed, clean.ids, 'none', m.method.name) }, m.params, ctx));
   const groups = perturbationGroups(s.perturbations, clean.data.length);
   for (const [g, group] of groups.entries()) {
     await runGroup(s, group, clean, ctx, lo, pairs, gallery, (k) => tick((g + (k + 1) / s.methods.length) / groups.length));
@@ -176,6 +174,36 @@ export function perturbationGroups(all: PerturbationSpec[], valuesPerPerturbatio
   const size = Math.max(1, Math.floor(GROUP_VALUES / Math.max(1, valuesPerPerturbation)));
   const out: PerturbationSpec[][] = [];
   for (let i = 0; i < all.length; i += size) out.push(all.slice(i, i + size));
+  return out;
+}
+
+/** Methods that need forward passes only: they run on a forward twin when the model has one. */
+const forwardOnly = (m: ConfiguredMethod) => m.method.needs.every((n) => n === 'forward');
+
+/** Whether these methods make two lanes (see eachMethod) on a model with a forward twin. */
+export function hasBothLanes(methods: readonly ConfiguredMethod[]): boolean {
+  return methods.some(forwardOnly) && !methods.every(forwardOnly);
+}
+
+/**
+ * fn(method, k) for every method, results in method order. With an ONNX forward twin, methods that
+ * need only forward passes (onnxruntime) run in a lane beside those that need gradients
+ * (LibTorch), each lane in method order: one backend's idle moments (its single-threaded kernels,
+ * the hops between threads) are then the other's working time, and the CLI gives each backend
+ * half the threads (LoadOptions.splitThreads). A method's maps do not depend on what runs beside
+ * it.
+ */
+async function eachMethod<T>(s: StabilitySpec, fn: (m: ConfiguredMethod, k: number) => Promise<T>): Promise<T[]> {
+  const twin = s.model instanceof TorchModel && s.model.forwardBackend === 'onnxruntime';
+  const lanes = twin && hasBothLanes(s.methods) ? [s.methods.filter((m) => !forwardOnly(m)), s.methods.filter(forwardOnly)] : [s.methods];
+  const out: T[] = new Array(s.methods.length);
+  const settled = await Promise.allSettled(lanes.map(async (lane) => {
+    for (const m of lane) {
+      const k = s.methods.indexOf(m);
+      out[k] = await fn(m, k);
+    }
+  }));
+  for (const r of settled) if (r.status === 'rejected') throw r.reason;
   return out;
 }
 
@@ -209,16 +237,24 @@ async function runGroup(s: StabilitySpec, group: PerturbationSpec[], clean: Clea
       targets: Int32Array.from(order, ({ i }) => clean.targets[i]),
     };
     order.forEach(({ g, i }, r) => kept.data.set(twins[g].data.subarray(i * per, (i + 1) * per), r * per));
-    for (const [k, m] of s.methods.entries()) {
+    let finished = 0;
+    const scored = await eachMethod(s, async (m, k) => {
       // The twin uses its clean sample's draws (common random numbers).
       const seeds = seedsFor(s.seed, order.map(({ i }) => clean.ids[i]), 'none', m.method.name);
       const twin = await m.method.run(s.model, { ...kept, seeds }, m.params, ctx);
+      const out = { decided: twins.map(() => clean.ids.map((): PairRow[] => [])), gallery: [] as GalleryRow[] };
       let first = 0;
       for (const [g, t] of twins.entries()) {
-        await scorePerturbation(s, t, clean, k, twin, first, lo, decided[g], gallery);
+        await scorePerturbation(s, t, clean, k, twin, first, lo, out.decided[g], out.gallery);
         first += t.keep.length;
       }
-      methodDone(k);
+      methodDone(finished++);
+      return out;
+    });
+    // Rows in method order, whichever lane finished first.
+    for (const r of scored) {
+      r.decided.forEach((d, g) => d.forEach((rowsOf, i) => decided[g][i].push(...rowsOf)));
+      gallery.push(...r.gallery);
     }
   }
   for (const d of decided) for (const r of d) pairs.push(...r);

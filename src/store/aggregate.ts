@@ -6,7 +6,7 @@
  * numbers as one uninterrupted run.
  */
 import { deriveSeed } from '../methods/seeds.js';
-import { prng } from '../util/prng.js';
+import { bootstrapMeans } from '../util/prng.js';
 import type { RunFile } from './run-file.js';
 import { SIMILARITY_COLUMNS, type SimilarityColumn } from './schema.js';
 
@@ -56,13 +56,7 @@ export function stat(values: number[], seed: number): Stat {
     const h = (1.959963984540054 * std) / Math.sqrt(n);
     return { mean, std, ci_low: mean - h, ci_high: mean + h, n };
   }
-  const next = prng(seed);
-  const means = new Float64Array(BOOTSTRAP_RESAMPLES);
-  for (let b = 0; b < BOOTSTRAP_RESAMPLES; b++) {
-    let s = 0;
-    for (let i = 0; i < n; i++) s += values[Math.floor(next() * n)];
-    means[b] = s / n;
-  }
+  const means = bootstrapMeans(Float64Array.from(values), seed, BOOTSTRAP_RESAMPLES);
   means.sort();
   return { mean, std, ci_low: means[Math.floor(0.025 * (BOOTSTRAP_RESAMPLES - 1))], ci_high: means[Math.ceil(0.975 * (BOOTSTRAP_RESAMPLES - 1))], n };
 }

@@ -7,7 +7,8 @@ import { OnnxModel, TorchModel } from '../../src/models/index.js';
 import { referenceCnnOnnx } from '../../src/models/onnx-export.js';
 import { findForwardTwin, writeForwardTwin } from '../../src/models/forward-twin.js';
 import { UserError } from '../../src/errors.js';
-import { fixture, maxDiff, reference, tempDir, throwsWith } from '../helpers.js';
+import { cli, fixture, maxDiff, reference, tempDir, throwsWith } from '../helpers.js';
+import { RunFile } from '../../src/store/run-file.js';
 
 const SHAPE: [number, number, number] = [1, 28, 28];
 
@@ -64,6 +65,35 @@ test('twin logits of a row do not depend on the batch it came in (bit for bit)',
     const part = await m.predict(x.subarray(lo * 784, hi * 784), [hi - lo, ...SHAPE]);
     assert.equal(Array.from(part.data), Array.from(all.data.subarray(lo * 10, hi * 10)), `rows ${lo}..${hi}`);
   }
+});
+
+
+test('splitThreads: with a twin, LibTorch and onnxruntime get half the threads each; without one, LibTorch keeps them', async () => {
+  const { pt } = await withTwin();
+  assert.is((await TorchModel.load(pt, { threads: 4, splitThreads: true })).threads, 2);
+  assert.is((await TorchModel.load(pt, { threads: 4 })).threads, 4);
+  assert.is((await TorchModel.load(pt, { threads: 4, splitThreads: true, onnxForward: false })).threads, 4);
+});
+
+test('stability lanes: forward-only and gradient methods side by side give the rows each gives alone', async () => {
+  // With a twin, occlusion (onnxruntime) runs beside saliency (LibTorch), one thread each.
+  const { dir, pt } = await withTwin();
+  const args = ['--model', pt, '--data', 'synthetic:12', '--perturbations', 'rotate:10,brightness:1.5', '--threads', '2', '--quiet'];
+  const rowsOf = async (methods: string, method: string) => {
+    const out = join(dir, `${methods.replace(',', '-')}.duckdb`);
+    const r = await cli(['stability', ...args, '--methods', methods, '--out', out]);
+    assert.is(r.code, 0, r.stderr);
+    const f = await RunFile.read(out);
+    try {
+      return JSON.stringify(await f.query(`SELECT * EXCLUDE (sample_id) FROM pairs WHERE method = '${method}' ORDER BY sample_index, perturbation`));
+    } finally {
+      f.close();
+    }
+  };
+  const both = { saliency: await rowsOf('saliency,occlusion', 'saliency'), occlusion: await rowsOf('saliency,occlusion', 'occlusion') };
+  assert.ok(both.occlusion.includes('"kept"'));
+  assert.is(both.saliency, await rowsOf('saliency', 'saliency'));
+  assert.is(both.occlusion, await rowsOf('occlusion', 'occlusion'));
 });
 
 test.run();
