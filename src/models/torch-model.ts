@@ -57,27 +57,27 @@ export class TorchModel implements Model {
     } catch (e) {
       throw fromNative(e);
     }
-    const found = device === 'cpu' && precision === 'fp32' && opts.onnxForward !== false ? findForwardTwin(path) : null;
-    // Side by side, one thread each does more in all than two each taking turns on the same cores
-    // (64 images, six methods on 2 cores: 78.0 -> 66.0 s).
-    const twinThreads = found && !('reason' in found) && opts.splitThreads && threads >= 2 ? Math.ceil(threads / 2) : threads;
-    const m = new TorchModel(path, device, twinThreads < threads ? threads - twinThreads : threads, handle, precision);
+    // The forward twin, or why it is not used.
+    const found = device !== 'cpu' ? { reason: `device ${device}: LibTorch runs every call` }
+      : precision !== 'fp32' ? { reason: `precision ${precision}: LibTorch's autocast runs every call` }
+      : opts.onnxForward === false ? { reason: 'turned off (--no-onnx-forward)' }
+      : findForwardTwin(path);
+    // Side by side, one thread each does more in all than both taking turns on every core
+    // (docs/decisions.md, "Method lanes").
+    const split = !('reason' in found) && opts.splitThreads === true && threads >= 2;
+    const twinThreads = split ? Math.ceil(threads / 2) : threads;
+    const m = new TorchModel(path, device, split ? threads - twinThreads : threads, handle, precision);
     const mean = opts.mean ?? m.card?.mean;
     const std = opts.std ?? m.card?.std;
     if (mean && std) {
       if (mean.length !== std.length) throw new UserError(`--mean has ${mean.length} values, --std ${std.length}: give one per channel to both`);
       handle.setNormalisation(mean, std);
     }
-    if (device !== 'cpu') m.twinReason = `device ${device}: LibTorch runs every call`;
-    else if (precision !== 'fp32') m.twinReason = `precision ${precision}: LibTorch's autocast runs every call`;
-    else if (opts.onnxForward === false) m.twinReason = 'turned off (--no-onnx-forward)';
-    else if (found) {
-      if ('reason' in found) m.twinReason = found.reason;
-      else {
-        m.twin = await OnnxModel.load(found.path, { device, threads: twinThreads, mean, std });
-        m.forwardBackend = 'onnxruntime';
-        m.twinReason = `using ${found.path}`;
-      }
+    if ('reason' in found) m.twinReason = found.reason;
+    else {
+      m.twin = await OnnxModel.load(found.path, { device, threads: twinThreads, mean, std });
+      m.forwardBackend = 'onnxruntime';
+      m.twinReason = `using ${found.path}`;
     }
     return m;
   }
