@@ -9,9 +9,10 @@
 namespace fass::similarity::kernels {
 
 // Hot loops are compiled twice: for x86-64-v3 (AVX2, FMA) where the CPU has it, and for any
-// x86-64 (the build targets the baseline).
+// x86-64 (the build targets the baseline). Not for AVX-512: on the Xeons measured its clone was
+// slower (6% per pair, the whole pair, as the core's clock drops for later code too).
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define FASS_SIMD_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#define FASS_SIMD_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
 #else
 #define FASS_SIMD_CLONES
 #endif
@@ -78,22 +79,6 @@ bool radix_pass(int64_t n, uint32_t* h, uint32_t first_digit_count, Move&& move)
   }
   move();
   return true;
-}
-
-// Calls f(rank, first, last) for each run [first, last) of equal values in sorted order, rank
-// being the run's average rank (1-based); returns the number of runs (distinct values).
-template <typename F>
-int64_t for_each_tie_run(const Order& v, F&& f) {
-  int64_t runs = 0;
-  for (int64_t i = 0; i < v.n;) {
-    const uint64_t key = v.key_at(i);
-    int64_t j = i + 1;
-    while (j < v.n && v.key_at(j) == key) ++j;
-    f(0.5 * static_cast<double>(i + 1 + j), i, j);  // mean of ranks i+1 .. j
-    ++runs;
-    i = j;
-  }
-  return runs;
 }
 
 // The k-th largest of n 32-bit keys and how many keys are above it, by MSD radix selection
@@ -203,40 +188,93 @@ Order sort_values(const double* x, int64_t n, bool abs, SortBuffers& b) {
 
 namespace {
 
-// Deviations of a's ranks from the mean rank (n + 1) / 2, stored by position as T: multiples of
-// 1/2 smaller than n / 2, exact in float32 below 2^24 values, whose smaller array the random
-// accesses find in cache more often.
-template <typename T>
-RankSums first_half(const Order& a, std::vector<T>& store) {
-  const double mean = 0.5 * static_cast<double>(a.n + 1);
-  store.resize(static_cast<size_t>(a.n));
-  T* da = store.data();
-  RankSums r{0, 0, a.abs, a.n};
-  r.runs = for_each_tie_run(a, [&](double rank, int64_t i, int64_t j) {
-    const double d = rank - mean;
-    r.saa += static_cast<double>(j - i) * d * d;
-    const T dt = static_cast<T>(d);
-    for (int64_t t = i; t < j; ++t) da[a.pos_at(t)] = dt;
-  });
-  return r;
+// Runs [i, j) of two or more equal values in a sorted order (key(t): the key at sorted index t),
+// in order: f(i, j). Returns how many values equal the one before them (n - distinct values).
+template <typename Key, typename F>
+int64_t for_each_tie(int64_t n, Key key, F&& f) {
+  int64_t tied = 0;
+  for (int64_t i = 0; i + 1 < n;) {
+    if (key(i + 1) != key(i)) {
+      ++i;
+      continue;
+    }
+    int64_t j = i + 2;
+    while (j < n && key(j) == key(i)) ++j;
+    f(i, j);
+    tied += j - i - 1;
+    i = j;
+  }
+  return tied;
 }
 
-// b's runs in sorted order, accumulating the products of deviations without storing b's ranks.
+// f(pos, key) with accessors of the order's positions and keys by sorted index, specialised for
+// the packed layout (the common one) so that the hot loops read one array.
+template <typename F>
+auto with_order(const Order& o, F&& f) {
+  if (o.packed) {
+    const uint64_t* w = o.packed;
+    return f([w](int64_t t) { return static_cast<uint32_t>(w[t]); }, [w](int64_t t) { return w[t] >> 32; });
+  }
+  const uint64_t* k = o.key;
+  const uint32_t* p = o.pos;
+  return f([p](int64_t t) { return p[t]; }, [k](int64_t t) { return k[t]; });
+}
+
+// Sum of squared deviations of average ranks from their mean: n (n^2 - 1) / 12 without ties,
+// less (L^3 - L) / 12 for each run of L tied values (ties_cubed: the sum of L^3 - L).
+double rank_ss(int64_t n, double ties_cubed) {
+  const double m = static_cast<double>(n);
+  return (m * m * m - m - ties_cubed) / 12.0;
+}
+
+// Deviations of a's ranks from the mean rank (n + 1) / 2, stored by position as T: multiples of
+// 1/2 smaller than n / 2, exact in float32 below 2^24 values, whose smaller array the random
+// accesses find in cache more often. Every value first gets rank t + 1 (its sorted index t), a
+// branch-free scatter; the few tie runs then overwrite theirs with the run's mean rank.
+template <typename T>
+RankSums first_half(const Order& a, std::vector<T>& store) {
+  const int64_t n = a.n;
+  const double mean = 0.5 * static_cast<double>(n + 1);
+  store.resize(static_cast<size_t>(n));
+  T* da = store.data();
+  double ties_cubed = 0;
+  const int64_t tied = with_order(a, [&](auto pos, auto key) {
+    for (int64_t t = 0; t < n; ++t) da[pos(t)] = static_cast<T>(static_cast<double>(t) + 1.0 - mean);
+    return for_each_tie(n, key, [&](int64_t i, int64_t j) {
+      const T d = static_cast<T>(0.5 * static_cast<double>(i + 1 + j) - mean);
+      for (int64_t t = i; t < j; ++t) da[pos(t)] = d;
+      const double len = static_cast<double>(j - i);
+      ties_cubed += len * len * len - len;
+    });
+  });
+  return RankSums{rank_ss(n, ties_cubed), n - tied, a.abs, n};
+}
+
+// Walks b's order reading a's deviations by position: the sum of products with b's ranks taken
+// as t + 1 (four independent sums, branch-free), then corrected on b's tie runs to their mean rank.
 template <typename T>
 Score second_half(const RankSums& first, const Order& b, const std::vector<T>& store) {
   if (first.runs < 2) return nan_because(first.abs ? "constant |map a| on the valid region" : "constant map a on the valid region");
-  const double mean = 0.5 * static_cast<double>(b.n + 1);
+  const int64_t n = b.n;
+  const double mean = 0.5 * static_cast<double>(n + 1);
   const T* da = store.data();
-  double sbb = 0, sab = 0;
-  const int64_t runs = for_each_tie_run(b, [&](double rank, int64_t i, int64_t j) {
-    const double d = rank - mean;
-    sbb += static_cast<double>(j - i) * d * d;
-    double sum = 0;
-    for (int64_t t = i; t < j; ++t) sum += static_cast<double>(da[b.pos_at(t)]);
-    sab += sum * d;
+  double sab = 0, ties_cubed = 0;
+  const int64_t tied = with_order(b, [&](auto pos, auto key) {
+    double s[4] = {0, 0, 0, 0};
+    int64_t t = 0;
+    for (; t + 4 <= n; t += 4)
+      for (int u = 0; u < 4; ++u) s[u] += (static_cast<double>(t + u) + 1.0 - mean) * static_cast<double>(da[pos(t + u)]);
+    for (; t < n; ++t) s[0] += (static_cast<double>(t) + 1.0 - mean) * static_cast<double>(da[pos(t)]);
+    sab = (s[0] + s[1]) + (s[2] + s[3]);
+    return for_each_tie(n, key, [&](int64_t i, int64_t j) {
+      const double rank = 0.5 * static_cast<double>(i + 1 + j);
+      for (int64_t u = i; u < j; ++u) sab += (rank - static_cast<double>(u + 1)) * static_cast<double>(da[pos(u)]);
+      const double len = static_cast<double>(j - i);
+      ties_cubed += len * len * len - len;
+    });
   });
-  if (runs < 2) return nan_because(b.abs ? "constant |map b| on the valid region" : "constant map b on the valid region");
-  return {clamp1(sab / std::sqrt(first.saa * sbb)), nullptr};
+  if (n - tied < 2) return nan_because(b.abs ? "constant |map b| on the valid region" : "constant map b on the valid region");
+  return {clamp1(sab / std::sqrt(first.saa * rank_ss(n, ties_cubed))), nullptr};
 }
 
 constexpr int64_t kFloatRanks = int64_t{1} << 24;
@@ -255,57 +293,77 @@ Score spearman(const Order& a, const Order& b, Scratch& s) {
   return spearman_second(spearman_first(a, s), b, s);
 }
 
+namespace {
+
+// First index in [lo, hi) where pred turns true (pred false then true along the range), else hi.
+template <typename P>
+int64_t partition_point(int64_t lo, int64_t hi, P&& pred) {
+  while (lo < hi) {
+    const int64_t mid = lo + (hi - lo) / 2;
+    if (pred(mid)) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+// Appends the positions at sorted indices [i, j) of o.
+void take(const Order& o, int64_t i, int64_t j, std::vector<uint32_t>& out) {
+  with_order(o, [&](auto pos, auto) {
+    for (int64_t t = i; t < j; ++t) out.push_back(pos(t));
+    return 0;
+  });
+}
+
+// The k entries with the largest values of an order, ties at the k-th value by lower position:
+// every run above the run holding sorted index n - k, then that run's first entries (a stable
+// order lists a run's positions in ascending order).
+void top_of_order(const Order& o, int64_t k, std::vector<uint32_t>& out) {
+  const int64_t n = o.n, at = n - k;
+  const uint64_t key = o.key_at(at);
+  const int64_t lo = partition_point(0, at, [&](int64_t t) { return o.key_at(t) >= key; });
+  const int64_t hi = partition_point(at, n, [&](int64_t t) { return o.key_at(t) > key; });
+  take(o, hi, n, out);
+  take(o, lo, lo + (k - (n - hi)), out);
+}
+
+// The k largest |values| of a signed order: they are its lowest l and highest k - l entries, up to
+// ties at the k-th largest |value| tau. Reading the negative side A upwards from index 0 and the
+// rest B downwards from index n - 1, both list |values| in descending order; the split l is found
+// by binary search (the k-th element of two sorted lists), then the entries above tau are taken
+// whole and the two runs at tau (x = -tau at the low end, x = tau at the high end) give their
+// lowest positions.
+void top_abs_of_signed_order(const Order& o, int64_t k, std::vector<uint32_t>& out) {
+  const int64_t n = o.n;
+  const int64_t na = partition_point(0, n, [&](int64_t t) { return o.value_at(t) >= 0; }), nb = n - na;
+  constexpr double inf = std::numeric_limits<double>::infinity();
+  auto A = [&](int64_t j) { return j < 0 ? inf : j >= na ? -inf : -o.value_at(j); };
+  auto B = [&](int64_t j) { return j < 0 ? inf : j >= nb ? -inf : o.value_at(n - 1 - j); };
+  // the smallest l in range with A(l) <= B(k - l - 1): taking more from A would take a smaller one
+  const int64_t l = partition_point(std::max<int64_t>(0, k - nb), std::min(k, na), [&](int64_t l) { return A(l) <= B(k - l - 1); });
+  const double tau = std::min(A(l - 1), B(k - l - 1));
+  const int64_t a_above = partition_point(0, na, [&](int64_t j) { return A(j) <= tau; });
+  const int64_t a_at = partition_point(a_above, na, [&](int64_t j) { return A(j) < tau; });
+  const int64_t b_above = partition_point(0, nb, [&](int64_t j) { return B(j) <= tau; });
+  const int64_t b_at = partition_point(b_above, nb, [&](int64_t j) { return B(j) < tau; });
+  take(o, 0, a_above, out);
+  take(o, n - b_above, n, out);
+  // merge the runs' ascending positions, lowest first: A's run [a_above, a_at), B's [n - b_at, n - b_above)
+  int64_t i = a_above, j = n - b_at;
+  const int64_t i_end = a_at, j_end = n - b_above;
+  for (int64_t q = k - a_above - b_above; q > 0; --q) {
+    if (j >= j_end || (i < i_end && o.pos_at(i) < o.pos_at(j))) out.push_back(o.pos_at(i++));
+    else out.push_back(o.pos_at(j++));
+  }
+}
+
+}  // namespace
+
 void top_k(const double* x, int64_t n, int64_t k, bool signed_values, const Order* order, Scratch& s, std::vector<uint32_t>& out) {
   out.clear();
   out.reserve(static_cast<size_t>(k));
   if (order && (signed_values ? !order->abs : true)) {
-    const Order& o = *order;
-    // Positions of the tie run [i, j) ascend in the order (stable sorts): the run's lowest
-    // `quota` positions are its first ones.
-    auto take_run = [&](int64_t i, int64_t j, int64_t quota) {
-      for (int64_t t = i; t < j && quota > 0; ++t, --quota) out.push_back(o.pos_at(t));
-    };
-    if (signed_values || o.abs) {
-      // the head of the order from its top end, run by run
-      int64_t hi = n;  // runs above hi are taken
-      while (static_cast<int64_t>(out.size()) < k) {
-        const uint64_t key = o.key_at(hi - 1);
-        int64_t lo = hi - 1;
-        while (lo > 0 && o.key_at(lo - 1) == key) --lo;
-        take_run(lo, hi, k - static_cast<int64_t>(out.size()));
-        hi = lo;
-      }
-    } else {
-      // |x| from a signed order: the largest |x| remaining is at one of its two ends. Take whole
-      // runs of the largest |x| (x = -m at the low end, x = m at the high end) from both ends;
-      // the last, partial step takes the lowest positions of the two runs together.
-      int64_t lo = 0, hi = n;  // [lo, hi) remains
-      while (static_cast<int64_t>(out.size()) < k) {
-        const double xl = o.value_at(lo), xh = o.value_at(hi - 1);
-        const double m = std::max(std::fabs(xl), std::fabs(xh));
-        int64_t l1 = lo, h0 = hi;  // low run [lo, l1) (x == -m < 0), high run [h0, hi) (x == m)
-        if (m == 0 || xl == m) {
-          h0 = lo;  // everything left is m: one run
-        } else {
-          if (xl == -m) while (l1 < hi && o.value_at(l1) == -m) ++l1;
-          if (xh == m) while (h0 > l1 && o.value_at(h0 - 1) == m) --h0;
-        }
-        const int64_t quota = k - static_cast<int64_t>(out.size());
-        if ((l1 - lo) + (hi - h0) <= quota) {
-          take_run(lo, l1, quota);
-          take_run(h0, hi, quota - (l1 - lo));
-        } else {
-          // merge the two runs' ascending positions, lowest first
-          int64_t i = lo, j = h0;
-          for (int64_t q = 0; q < quota; ++q) {
-            if (j >= hi || (i < l1 && o.pos_at(i) < o.pos_at(j))) out.push_back(o.pos_at(i++));
-            else out.push_back(o.pos_at(j++));
-          }
-        }
-        lo = l1;
-        hi = h0;
-      }
-    }
+    if (signed_values || order->abs) top_of_order(*order, k, out);
+    else top_abs_of_signed_order(*order, k, out);
     return;
   }
   s.u0.resize(static_cast<size_t>(n));

@@ -174,6 +174,36 @@ test('spearman with ties equals the Pearson correlation of hand-computed average
   assert.ok(Math.abs(s.spearman_abs.scores[0] - -4.5 / Math.sqrt(4.5 * 5)) < 1e-15, String(s.spearman_abs.scores[0]));
 });
 
+test('spearman on tie-heavy maps (float32 and float64 keys, signed and |value|) equals Pearson of average ranks', async () => {
+  const n = 4, h = 9, w = 13, size = h * w;
+  const a = noise(n, h, w, 61), b = noise(n, h, w, 62);
+  for (let i = 0; i < a.data.length; i++) {
+    a.data[i] = Math.round(a.data[i] * 6) / 2;
+    b.data[i] = Math.round(b.data[i] * 9) / 4;
+  }
+  const b64 = { data: Float64Array.from(b.data, (v, i) => (i % 5 === 0 ? v + 1e-9 : v)), shape: b.shape };
+  const ranks = (x: ArrayLike<number>): number[] => Array.from(x, (v) => {
+    let below = 0, equal = 0;
+    for (let j = 0; j < x.length; j++) { below += x[j] < v ? 1 : 0; equal += x[j] === v ? 1 : 0; }
+    return below + (equal + 1) / 2;
+  });
+  const pearson = (x: number[], y: number[]) => {
+    const mx = x.reduce((s, v) => s + v, 0) / x.length, my = y.reduce((s, v) => s + v, 0) / y.length;
+    let sxy = 0, sxx = 0, syy = 0;
+    for (let i = 0; i < x.length; i++) { sxy += (x[i] - mx) * (y[i] - my); sxx += (x[i] - mx) ** 2; syy += (y[i] - my) ** 2; }
+    return sxy / Math.sqrt(sxx * syy);
+  };
+  for (const [y, what] of [[b, 'float32'], [b64, 'float64']] as const) {
+    const r = await similarity(a, y, { metrics: ['spearman', 'spearman_abs'] });
+    for (let i = 0; i < n; i++) {
+      const ai = Array.from(a.data.subarray(i * size, (i + 1) * size)), yi = Array.from(y.data.subarray(i * size, (i + 1) * size));
+      const want = pearson(ranks(ai), ranks(yi)), wantAbs = pearson(ranks(ai.map(Math.abs)), ranks(yi.map(Math.abs)));
+      assert.ok(Math.abs(r.spearman.scores[i] - want) < 1e-12, `${what} [${i}]: ${r.spearman.scores[i]} vs ${want}`);
+      assert.ok(Math.abs(r.spearman_abs.scores[i] - wantAbs) < 1e-12, `${what} abs [${i}]: ${r.spearman_abs.scores[i]} vs ${wantAbs}`);
+    }
+  }
+});
+
 test('constant maps: correlations are NaN with a reason, never 0; ssim follows the reference (zeros)', async () => {
   const c = one(Array.from({ length: 12 }, () => new Array(12).fill(0.5)));
   const v = noise(1, 12, 12, 5);
