@@ -66,6 +66,14 @@ bool float_keys(const double* __restrict x, int64_t n, bool abs, uint32_t* __res
   return !inexact;
 }
 
+// Float32 values are float32 values.
+FASS_SIMD_CLONES
+bool float_keys(const float* __restrict x, int64_t n, bool abs, uint32_t* __restrict key) {
+  if (abs) for (int64_t i = 0; i < n; ++i) key[i] = order_key32(std::fabs(x[i]));
+  else for (int64_t i = 0; i < n; ++i) key[i] = order_key32(x[i]);
+  return true;
+}
+
 // One LSD radix pass: turns the digit's histogram h into bucket offsets and runs the scatter
 // `move`; false (nothing to do) when every word has the same digit.
 template <typename Move>
@@ -116,41 +124,62 @@ std::pair<uint32_t, int64_t> kth_largest(const uint32_t* key, int64_t n, int64_t
 
 }  // namespace
 
+namespace {
+
+// (key << 32 | position) words of n 32-bit keys (key(i): the key of position i), sorted on the
+// key's three digits; points into b.
+template <typename KeyOf>
+const uint64_t* sort_packed(int64_t n, KeyOf key_of, SortBuffers& b) {
+  b.k0.resize(static_cast<size_t>(n));
+  b.k1.resize(static_cast<size_t>(n));
+  uint32_t hist[3 * kBuckets];
+  std::fill(hist, hist + 3 * kBuckets, 0u);
+  uint64_t* v = b.k0.data();
+  uint64_t* tmp = b.k1.data();
+  for (int64_t i = 0; i < n; ++i) {
+    const uint32_t k = key_of(i);
+    v[i] = (static_cast<uint64_t>(k) << 32) | static_cast<uint64_t>(i);
+    ++hist[k & kDigit];
+    ++hist[kBuckets + ((k >> kBits) & kDigit)];
+    ++hist[2 * kBuckets + (k >> (2 * kBits))];
+  }
+  for (int p = 0; p < 3 && n > 1; ++p) {
+    uint32_t* h = hist + p * kBuckets;
+    const int shift = 32 + p * kBits;
+    if (radix_pass(n, h, h[(v[0] >> shift) & kDigit], [&] {
+          for (int64_t i = 0; i < n; ++i) {
+            const uint64_t w = v[i];
+            tmp[h[(w >> shift) & kDigit]++] = w;
+          }
+        }))
+      std::swap(v, tmp);
+  }
+  return v;
+}
+
+}  // namespace
+
+Order sort_values(const float* x, int64_t n, bool abs, SortBuffers& b) {
+  Order out;
+  out.n = n;
+  out.abs = abs;
+  b.key.resize(static_cast<size_t>(n));
+  float_keys(x, n, abs, b.key.data());  // its own loop: it vectorises, the packing loop does not
+  out.packed = sort_packed(n, [k = b.key.data()](int64_t i) { return k[i]; }, b);
+  return out;
+}
+
 Order sort_values(const double* x, int64_t n, bool abs, SortBuffers& b) {
   Order out;
   out.n = n;
   out.abs = abs;
-  b.k0.resize(static_cast<size_t>(n));
-  b.k1.resize(static_cast<size_t>(n));
   b.key.resize(static_cast<size_t>(n));
   if (float_keys(x, n, abs, b.key.data())) {
-    // (key << 32 | position) words, sorted on the key's three digits
-    uint32_t hist[3 * kBuckets];
-    std::fill(hist, hist + 3 * kBuckets, 0u);
-    const uint32_t* key = b.key.data();
-    uint64_t* v = b.k0.data();
-    uint64_t* tmp = b.k1.data();
-    for (int64_t i = 0; i < n; ++i) {
-      const uint32_t k = key[i];
-      v[i] = (static_cast<uint64_t>(k) << 32) | static_cast<uint64_t>(i);
-      ++hist[k & kDigit];
-      ++hist[kBuckets + ((k >> kBits) & kDigit)];
-      ++hist[2 * kBuckets + (k >> (2 * kBits))];
-    }
-    for (int p = 0; p < 3 && n > 1; ++p) {
-      uint32_t* h = hist + p * kBuckets;
-      const int shift = 32 + p * kBits;
-      if (radix_pass(n, h, h[(v[0] >> shift) & kDigit], [&] {
-            for (int64_t i = 0; i < n; ++i) {
-              const uint64_t w = v[i];
-              tmp[h[(w >> shift) & kDigit]++] = w;
-            }
-          }))
-        std::swap(v, tmp);
-    }
-    out.packed = v;
+    out.packed = sort_packed(n, [k = b.key.data()](int64_t i) { return k[i]; }, b);
     return out;
   }
+  b.k0.resize(static_cast<size_t>(n));
+  b.k1.resize(static_cast<size_t>(n));
   // 64-bit keys with separate positions, six passes
   constexpr int kPasses = 6;
   std::vector<uint32_t> hist(static_cast<size_t>(kPasses) * kBuckets, 0);
@@ -358,7 +387,10 @@ void top_abs_of_signed_order(const Order& o, int64_t k, std::vector<uint32_t>& o
 
 }  // namespace
 
-void top_k(const double* x, int64_t n, int64_t k, bool signed_values, const Order* order, Scratch& s, std::vector<uint32_t>& out) {
+namespace {
+
+template <typename T>
+void top_k_of(const T* x, int64_t n, int64_t k, bool signed_values, const Order* order, Scratch& s, std::vector<uint32_t>& out) {
   out.clear();
   out.reserve(static_cast<size_t>(k));
   if (order && (signed_values ? !order->abs : true)) {
@@ -378,7 +410,7 @@ void top_k(const double* x, int64_t n, int64_t k, bool signed_values, const Orde
   auto& keys = s.d1;
   auto& work = s.d2;
   keys.resize(static_cast<size_t>(n));
-  for (int64_t i = 0; i < n; ++i) keys[i] = signed_values ? x[i] : std::fabs(x[i]);
+  for (int64_t i = 0; i < n; ++i) keys[i] = signed_values ? static_cast<double>(x[i]) : std::fabs(static_cast<double>(x[i]));
   work.assign(keys.begin(), keys.end());
   std::nth_element(work.begin(), work.begin() + (k - 1), work.end(), std::greater<double>());
   const double t = work[k - 1];
@@ -387,6 +419,15 @@ void top_k(const double* x, int64_t n, int64_t k, bool signed_values, const Orde
   int64_t quota = k - above;
   for (int64_t i = 0; i < n; ++i)
     if (keys[i] > t || (keys[i] == t && quota-- > 0)) out.push_back(static_cast<uint32_t>(i));
+}
+
+}  // namespace
+
+void top_k(const float* x, int64_t n, int64_t k, bool signed_values, const Order* order, Scratch& s, std::vector<uint32_t>& out) {
+  top_k_of(x, n, k, signed_values, order, s, out);
+}
+void top_k(const double* x, int64_t n, int64_t k, bool signed_values, const Order* order, Scratch& s, std::vector<uint32_t>& out) {
+  top_k_of(x, n, k, signed_values, order, s, out);
 }
 
 Score jaccard(const std::vector<uint32_t>& a, const std::vector<uint32_t>& b, int64_t n, Scratch& s) {
@@ -399,17 +440,25 @@ Score jaccard(const std::vector<uint32_t>& a, const std::vector<uint32_t>& b, in
   return {static_cast<double>(both) / static_cast<double>(2 * k - both), nullptr};
 }
 
-FASS_SIMD_CLONES
-Range range_of(const double* x, int64_t n) {
+namespace {
+
+// The bodies below are templates on the map's element type (float32 maps are read in place,
+// reductions over channels are float64), inlined into cloned float and double entry points.
+#define FASS_INLINE inline __attribute__((always_inline))
+
+template <typename T>
+FASS_INLINE Range range_impl(const T* x, int64_t n) {
   // Four lanes of running min and max (a vector select, so it vectorises without fast-math), and
   // the sum of x * 0, which is NaN as soon as one value is infinite or NaN.
   typedef double v4d __attribute__((vector_size(32)));
+  typedef T v4t __attribute__((vector_size(4 * sizeof(T))));
   constexpr double inf = std::numeric_limits<double>::infinity();
   v4d lo = {inf, inf, inf, inf}, hi = {-inf, -inf, -inf, -inf}, z = {0, 0, 0, 0};
   int64_t i = 0;
   for (; i + 4 <= n; i += 4) {
-    v4d v;
-    std::memcpy(&v, x + i, sizeof v);
+    v4t raw;
+    std::memcpy(&raw, x + i, sizeof raw);
+    const v4d v = __builtin_convertvector(raw, v4d);
     lo = v < lo ? v : lo;
     hi = v > hi ? v : hi;
     z += v * 0.0;
@@ -421,23 +470,27 @@ Range range_of(const double* x, int64_t n) {
     r.max = std::max(r.max, hi[k]);
   }
   for (; i < n; ++i) {
-    r.min = std::min(r.min, x[i]);
-    r.max = std::max(r.max, x[i]);
-    zs += x[i] * 0.0;
+    const double v = x[i];
+    r.min = std::min(r.min, v);
+    r.max = std::max(r.max, v);
+    zs += v * 0.0;
   }
   r.finite = zs == 0;
   return r;
 }
 
-Score pearson(const double* a, const double* b, int64_t n) {
+// Pearson, cosine and L2 accumulate in float64 whatever the maps' type.
+template <typename T>
+Score pearson_impl(const T* a, const T* b, int64_t n) {
   double amin = a[0], amax = a[0], bmin = b[0], bmax = b[0], sa = 0, sb = 0;
   for (int64_t i = 0; i < n; ++i) {
-    amin = std::min(amin, a[i]);
-    amax = std::max(amax, a[i]);
-    bmin = std::min(bmin, b[i]);
-    bmax = std::max(bmax, b[i]);
-    sa += a[i];
-    sb += b[i];
+    const double x = a[i], y = b[i];
+    amin = std::min(amin, x);
+    amax = std::max(amax, x);
+    bmin = std::min(bmin, y);
+    bmax = std::max(bmax, y);
+    sa += x;
+    sb += y;
   }
   if (amin == amax) return nan_because("constant map a on the valid region");
   if (bmin == bmax) return nan_because("constant map b on the valid region");
@@ -452,24 +505,27 @@ Score pearson(const double* a, const double* b, int64_t n) {
   return {clamp1(sab / std::sqrt(saa * sbb)), nullptr};
 }
 
-Score cosine(const double* a, const double* b, int64_t n) {
+template <typename T>
+Score cosine_impl(const T* a, const T* b, int64_t n) {
   double ab = 0, aa = 0, bb = 0;
   for (int64_t i = 0; i < n; ++i) {
-    ab += a[i] * b[i];
-    aa += a[i] * a[i];
-    bb += b[i] * b[i];
+    const double x = a[i], y = b[i];
+    ab += x * y;
+    aa += x * x;
+    bb += y * y;
   }
   if (aa == 0) return nan_because("map a is zero on the valid region");
   if (bb == 0) return nan_because("map b is zero on the valid region");
   return {clamp1(ab / (std::sqrt(aa) * std::sqrt(bb))), nullptr};
 }
 
-Score l2(const double* a, const double* b, int64_t n) {
+template <typename T>
+Score l2_impl(const T* a, const T* b, int64_t n) {
   double dd = 0, aa = 0;
   for (int64_t i = 0; i < n; ++i) {
-    const double d = a[i] - b[i];
+    const double x = a[i], y = b[i], d = x - y;
     dd += d * d;
-    aa += a[i] * a[i];
+    aa += x * x;
   }
   if (aa == 0) return nan_because("map a is zero on the valid region (l2 divides by ||a||)");
   return {std::sqrt(dd) / std::sqrt(aa), nullptr};
@@ -477,8 +533,8 @@ Score l2(const double* a, const double* b, int64_t n) {
 
 static_assert(kRadius == 5, "the SSIM filters below are unrolled for 11 taps");
 
-FASS_SIMD_CLONES
-Score ssim(const double* a, const double* b, const uint8_t* valid, int64_t h, int64_t w, Range ra, Range rb, bool gaussian, Scratch& s) {
+template <typename T>
+FASS_INLINE Score ssim_impl(const T* a, const T* b, const uint8_t* valid, int64_t h, int64_t w, Range ra, Range rb, bool gaussian, Scratch& s) {
   constexpr int r = kRadius;
   constexpr double C1 = 0.01 * 0.01, C2 = 0.03 * 0.03;
   // Window weights. Gaussian: scipy.ndimage's _gaussian_kernel1d(sigma 1.5, radius 5).
@@ -524,8 +580,8 @@ Score ssim(const double* a, const double* b, const uint8_t* valid, int64_t h, in
     if (yy < 0 || yy >= h) {
       for (int q = 0; q < nq; ++q) std::fill(ring + (q * kWindow + slot) * wo, ring + (q * kWindow + slot + 1) * wo, 0.0);
     } else {
-      const double* __restrict ay = a + yy * w;
-      const double* __restrict by = b + yy * w;
+      const T* __restrict ay = a + yy * w;
+      const T* __restrict by = b + yy * w;
       double* __restrict r0 = rows + r;
       double* __restrict r1 = rows + wp + r;
       double* __restrict r2 = rows + 2 * wp + r;
@@ -617,5 +673,28 @@ Score ssim(const double* a, const double* b, const uint8_t* valid, int64_t h, in
   if (count == 0) return nan_because("no valid pixel inside the SSIM border (5 px)");
   return {total / static_cast<double>(count), nullptr};
 }
+
+}  // namespace
+
+FASS_SIMD_CLONES
+Range range_of(const float* x, int64_t n) { return range_impl(x, n); }
+FASS_SIMD_CLONES
+Range range_of(const double* x, int64_t n) { return range_impl(x, n); }
+
+FASS_SIMD_CLONES
+Score ssim(const float* a, const float* b, const uint8_t* valid, int64_t h, int64_t w, Range ra, Range rb, bool gaussian, Scratch& s) {
+  return ssim_impl(a, b, valid, h, w, ra, rb, gaussian, s);
+}
+FASS_SIMD_CLONES
+Score ssim(const double* a, const double* b, const uint8_t* valid, int64_t h, int64_t w, Range ra, Range rb, bool gaussian, Scratch& s) {
+  return ssim_impl(a, b, valid, h, w, ra, rb, gaussian, s);
+}
+
+Score pearson(const float* a, const float* b, int64_t n) { return pearson_impl(a, b, n); }
+Score pearson(const double* a, const double* b, int64_t n) { return pearson_impl(a, b, n); }
+Score cosine(const float* a, const float* b, int64_t n) { return cosine_impl(a, b, n); }
+Score cosine(const double* a, const double* b, int64_t n) { return cosine_impl(a, b, n); }
+Score l2(const float* a, const float* b, int64_t n) { return l2_impl(a, b, n); }
+Score l2(const double* a, const double* b, int64_t n) { return l2_impl(a, b, n); }
 
 }  // namespace fass::similarity::kernels

@@ -1,6 +1,7 @@
-// The per-pair kernels behind similarity.h: plain loops over float64 buffers, one pair at a time,
-// no allocation beyond the caller's reusable buffers. A kernel returns its score, or NaN and a
-// reason.
+// The per-pair kernels behind similarity.h: plain loops over the maps, one pair at a time, no
+// allocation beyond the caller's reusable buffers. Maps are float32 (read in place: attributions
+// are) or float64 (channel reductions); arithmetic is float64 either way. A kernel returns its
+// score, or NaN and a reason.
 #pragma once
 #include <cstdint>
 #include <cstring>
@@ -57,6 +58,7 @@ struct Order {
 
 // Sorts x (abs: |x|) by an LSD radix sort of order-preserving keys (-0 and +0 are equal). Finite
 // values only. The order points into b.
+Order sort_values(const float* x, int64_t n, bool abs, SortBuffers& b);
 Order sort_values(const double* x, int64_t n, bool abs, SortBuffers& b);
 
 // SSIM window side: 11 (Gaussian: sigma 1.5, truncate 3.5, radius 5; uniform: 11 x 11 mean).
@@ -69,6 +71,7 @@ struct Range {
   double min, max;
   bool finite;
 };
+Range range_of(const float* x, int64_t n);
 Range range_of(const double* x, int64_t n);
 
 // Mean SSIM of two maps (h x w, row-major), each min-max scaled to [0,1] over its valid region
@@ -80,6 +83,7 @@ Range range_of(const double* x, int64_t n);
 // gaussian: sigma 1.5 window, mean over positions at least 5 px from the border (skimage's crop),
 // intersected with valid; needs h, w >= 11. uniform: 11 x 11 mean with zero padding (outside the
 // frame counts as a valid zero), mean over every valid position.
+Score ssim(const float* a, const float* b, const uint8_t* valid, int64_t h, int64_t w, Range ra, Range rb, bool gaussian, Scratch& s);
 Score ssim(const double* a, const double* b, const uint8_t* valid, int64_t h, int64_t w, Range ra, Range rb, bool gaussian, Scratch& s);
 
 // Spearman's rho from the orders of a and b (both signed or both abs): the Pearson correlation of
@@ -101,13 +105,17 @@ Score spearman_second(const RankSums& first, const Order& b, Scratch& s);
 // position: np.argsort(-key, kind='stable')[:k]. 1 <= k <= n. With an order of x (signed, or abs
 // when !signed_values) the head is read from it; without one (order == nullptr) it is found by
 // radix selection in linear time.
+void top_k(const float* x, int64_t n, int64_t k, bool signed_values, const Order* order, Scratch& s, std::vector<uint32_t>& out);
 void top_k(const double* x, int64_t n, int64_t k, bool signed_values, const Order* order, Scratch& s, std::vector<uint32_t>& out);
 
 // |A n B| / |A u B| of two top-k position sets of the same size k over n positions.
 Score jaccard(const std::vector<uint32_t>& a, const std::vector<uint32_t>& b, int64_t n, Scratch& s);
 
+Score pearson(const float* a, const float* b, int64_t n);
 Score pearson(const double* a, const double* b, int64_t n);
+Score cosine(const float* a, const float* b, int64_t n);
 Score cosine(const double* a, const double* b, int64_t n);
-Score l2(const double* a, const double* b, int64_t n);  // ||a - b|| / ||a||
+Score l2(const float* a, const float* b, int64_t n);  // ||a - b|| / ||a||
+Score l2(const double* a, const double* b, int64_t n);
 
 }  // namespace fass::similarity::kernels

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <sstream>
 #include <thread>
+#include <type_traits>
 
 #include "errors.h"
 #include "kernels.h"
@@ -75,15 +76,29 @@ Plan plan_of(const std::vector<Metric>& metrics) {
   return plan;
 }
 
-// Per-thread buffers: the pair's reduced maps and mask, its valid values (compacted), the sorted
-// orders its rank metrics share, top-k positions.
+// A pair's valid values (compacted), of the maps' element type.
+template <typename T>
+struct Valid {
+  std::vector<T> a, b;
+};
+
+// Per-thread buffers: the pair's reduced maps and mask, its valid values, the sorted orders its
+// rank metrics share, top-k positions.
 struct PairScratch {
   K::Scratch k;
-  std::vector<double> fa, fb, va, vb;
+  std::vector<double> fa, fb;
+  Valid<float> valid32;
+  Valid<double> valid64;
   std::vector<uint8_t> mask;
   K::SortBuffers sorted;
   std::vector<std::vector<uint32_t>> tops;  // map a's top-k positions, per part
   std::vector<uint32_t> top_b;
+
+  template <typename T>
+  Valid<T>& valid() {
+    if constexpr (std::is_same_v<T, float>) return valid32;
+    else return valid64;
+  }
 };
 
 // Scratch buffers outlive the threads of one call: a lease takes a set from a process-wide pool
@@ -122,14 +137,9 @@ int64_t topk_count(const Part& p, int64_t n) {
   return std::max<int64_t>(1, std::min(k, n));
 }
 
-// One pair's (C,H,W) maps as an (H',W) float64 map (SPEC.md section 1), into out.
+// One pair's (C,H,W) maps reduced over C (SPEC.md section 1) into an (H,W) float64 map.
 template <typename T>
 void reduce_pair(const T* x, int64_t c, int64_t hw, Reduce r, std::vector<double>& out) {
-  if (r == Reduce::None || c == 1) {
-    out.resize(static_cast<size_t>(c * hw));
-    for (int64_t i = 0; i < c * hw; ++i) out[i] = static_cast<double>(x[i]);
-    return;
-  }
   out.assign(static_cast<size_t>(hw), 0.0);
   double* o = out.data();
   for (int64_t k = 0; k < c; ++k) {
@@ -153,18 +163,13 @@ struct Source {
   int64_t rows() const { return reduce == Reduce::None ? c * h : h; }
 };
 
-// Scores pair i for every part.
+template <typename T>
+void score_maps(const T* a, const T* b, const uint8_t* v, int64_t h, int64_t w, const std::vector<Part>& parts, K::Score* out, PairScratch& s);
+
+// Scores pair i for every part. Maps that need no channel reduction are scored where they are
+// (float32 or float64); others are reduced into float64 first.
 void score_pair(const Source& src, int64_t i, const std::vector<Part>& parts, K::Score* out, PairScratch& s) {
   const int64_t c = src.c, hw0 = src.h * src.w, h = src.rows(), w = src.w, hw = h * w;
-  if (src.a.scalar_type() == torch::kFloat64) {
-    reduce_pair(src.a.data_ptr<double>() + i * c * hw0, c, hw0, src.reduce, s.fa);
-    reduce_pair(src.b.data_ptr<double>() + i * c * hw0, c, hw0, src.reduce, s.fb);
-  } else {
-    reduce_pair(src.a.data_ptr<float>() + i * c * hw0, c, hw0, src.reduce, s.fa);
-    reduce_pair(src.b.data_ptr<float>() + i * c * hw0, c, hw0, src.reduce, s.fb);
-  }
-  const double* a = s.fa.data();
-  const double* b = s.fb.data();
   const uint8_t* v = nullptr;
   if (src.mask.defined()) {
     const uint8_t* m = src.mask.data_ptr<uint8_t>() + i * src.cm * hw0;
@@ -176,21 +181,43 @@ void score_pair(const Source& src, int64_t i, const std::vector<Part>& parts, K:
       v = m;
     }
   }
+  const bool in_place = c == 1 || src.reduce == Reduce::None;
+  if (src.a.scalar_type() == torch::kFloat64) {
+    const double* a = src.a.data_ptr<double>() + i * c * hw0;
+    const double* b = src.b.data_ptr<double>() + i * c * hw0;
+    if (in_place) return score_maps(a, b, v, h, w, parts, out, s);
+    reduce_pair(a, c, hw0, src.reduce, s.fa);
+    reduce_pair(b, c, hw0, src.reduce, s.fb);
+  } else {
+    const float* a = src.a.data_ptr<float>() + i * c * hw0;
+    const float* b = src.b.data_ptr<float>() + i * c * hw0;
+    if (in_place) return score_maps(a, b, v, h, w, parts, out, s);
+    reduce_pair(a, c, hw0, src.reduce, s.fa);
+    reduce_pair(b, c, hw0, src.reduce, s.fb);
+  }
+  score_maps(s.fa.data(), s.fb.data(), v, h, w, parts, out, s);
+}
+
+// Scores one pair of (h, w) maps over the valid mask v (nullptr: all valid).
+template <typename T>
+void score_maps(const T* a, const T* b, const uint8_t* v, int64_t h, int64_t w, const std::vector<Part>& parts, K::Score* out, PairScratch& s) {
+  const int64_t hw = h * w;
   // The valid values (the maps themselves when there is no mask), finiteness, ranges.
-  const double *va = a, *vb = b;
+  const T *va = a, *vb = b;
   int64_t n = hw;
   if (v) {
-    s.va.resize(static_cast<size_t>(hw));
-    s.vb.resize(static_cast<size_t>(hw));
+    Valid<T>& buf = s.valid<T>();
+    buf.a.resize(static_cast<size_t>(hw));
+    buf.b.resize(static_cast<size_t>(hw));
     n = 0;
     for (int64_t j = 0; j < hw; ++j) {
       if (!v[j]) continue;
-      s.va[n] = a[j];
-      s.vb[n] = b[j];
+      buf.a[n] = a[j];
+      buf.b[n] = b[j];
       ++n;
     }
-    va = s.va.data();
-    vb = s.vb.data();
+    va = buf.a.data();
+    vb = buf.b.data();
   }
   const char* bad = nullptr;
   K::Range ra{0, 0, true}, rb{0, 0, true};
@@ -206,6 +233,10 @@ void score_pair(const Source& src, int64_t i, const std::vector<Part>& parts, K:
     for (size_t p = 0; p < parts.size(); ++p) out[p] = {kNaN, bad};
     return;
   }
+  // SSIM first, while the maps range_of just read are still in cache (the sorts' buffers evict
+  // them).
+  for (size_t p = 0; p < parts.size(); ++p)
+    if (parts[p].kind == Part::Ssim) out[p] = K::ssim(a, b, v, h, w, ra, rb, parts[p].flag, s.k);
   // Rank metrics share sorted orders (of the values, or of |values|): a Spearman part needs both
   // maps' orders, a top-k part reads its head from one when there is one (signed top-k from the
   // signed order; |value| top-k from the |value| order, else from the signed one) and otherwise
@@ -238,7 +269,7 @@ void score_pair(const Source& src, int64_t i, const std::vector<Part>& parts, K:
   for (size_t p = 0; p < parts.size(); ++p) {
     const Part& part = parts[p];
     switch (part.kind) {
-      case Part::Ssim: out[p] = K::ssim(a, b, v, h, w, ra, rb, part.flag, s.k); break;
+      case Part::Ssim: break;  // above
       case Part::Topk:
         if (order_of(part) < 0) {
           const int64_t k = topk_count(part, n);
