@@ -64,7 +64,8 @@ void ModelWrap::Init(Napi::Env env, Napi::Object exports) {
                           InstanceMethod<&ModelWrap::SetPrecision>("setPrecision"),
                           InstanceAccessor<&ModelWrap::Precision>("precision"),
                           InstanceAccessor<&ModelWrap::Card>("card"), InstanceAccessor<&ModelWrap::Device>("device"),
-                          InstanceAccessor<&ModelWrap::FirstConvInChannels>("firstConvInChannels")});
+                          InstanceAccessor<&ModelWrap::FirstConvInChannels>("firstConvInChannels"),
+                          InstanceAccessor<&ModelWrap::FastMaxPools>("fastMaxPools")});
   constructor = new Napi::FunctionReference(Napi::Persistent(cls));
   exports.Set("ScriptModel", cls);
   exports.Set("loadScriptModel", Napi::Function::New(env, LoadScriptModel));
@@ -92,6 +93,7 @@ Napi::Value ModelWrap::Submodules(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value ModelWrap::Card(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), model->card()); }
+Napi::Value ModelWrap::FastMaxPools(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), model->fast_max_pools()); }
 
 Napi::Value ModelWrap::Device(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), model->device().str());

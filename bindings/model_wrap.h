@@ -17,6 +17,7 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   Napi::Value Predict(const Napi::CallbackInfo& info);
   Napi::Value Submodules(const Napi::CallbackInfo& info);
   Napi::Value Card(const Napi::CallbackInfo& info);
+  Napi::Value FastMaxPools(const Napi::CallbackInfo& info);
   Napi::Value Device(const Napi::CallbackInfo& info);
   Napi::Value FirstConvInChannels(const Napi::CallbackInfo& info);
   Napi::Value Parameters(const Napi::CallbackInfo& info);

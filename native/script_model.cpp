@@ -1,6 +1,7 @@
 #include "script_model.h"
 #include "device.h"
 #include "errors.h"
+#include "max_pool.h"
 
 #include <torch/csrc/jit/serialization/import.h>
 #include <fstream>
@@ -45,6 +46,7 @@ ScriptModel::ScriptModel(const std::string& path, const std::string& device)
   card_ = extra["fass.json"];
   module_.eval();
   for (auto p : module_.parameters()) p.requires_grad_(false);
+  fast_max_pools_ = use_fast_max_pool(module_);
 }
 
 void ScriptModel::set_normalisation(std::vector<float> mean, std::vector<float> std) {

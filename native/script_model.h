@@ -46,6 +46,8 @@ class ScriptModel {
   std::vector<std::pair<std::string, torch::Tensor>> named_parameters() const;
   // The fass card stored inside the archive by `fass train` ("" when absent).
   const std::string& card() const { return card_; }
+  // How many max_pool2d calls run on fass's 2 x 2 kernel (max_pool.h).
+  int fast_max_pools() const { return fast_max_pools_; }
   torch::Device device() const { return device_; }
   const std::string& path() const { return path_; }
 
@@ -54,6 +56,7 @@ class ScriptModel {
   torch::Device device_;
   torch::jit::Module module_;
   std::string card_;
+  int fast_max_pools_ = 0;
   torch::Tensor mean_, std_;
   int64_t kernel_batch_override_ = -1;
   Precision precision_ = Precision::fp32;

@@ -8,6 +8,10 @@
                                           computed in eager mode with a forward hook
   test/fixtures/models/linear.ts.pt       f(x) = W flatten(x) + b, input (1,8,8), 3 classes
   test/fixtures/models/linear_w.bin       float32 W (3,64); linear_b.bin float32 b (3)
+  test/fixtures/models/pools.ts.pt        max pools the engine runs on its 2 x 2 kernel (torch.max_pool2d,
+                                          nn.MaxPool2d) beside one it leaves to LibTorch (3 x 3, stride 1)
+  test/fixtures/models/pools_input.bin    float32 (6,1,8,8) inputs full of ties; pools_target.bin int32 (6)
+  test/fixtures/models/pools_grad.bin     float32 (6,1,8,8) d logit[target] / d input (PyTorch's kernel)
 
 Deterministic (seed 0). Never run by the product; rerun only to change the fixtures.
 """
@@ -77,4 +81,30 @@ with torch.no_grad():
 torch.jit.script(lin).save(os.path.join(out, 'linear.ts.pt'))
 lin.fc.weight.detach().numpy().tofile(os.path.join(out, 'linear_w.bin'))
 lin.fc.bias.detach().numpy().tofile(os.path.join(out, 'linear_b.bin'))
+
+
+class Pools(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.pool = nn.MaxPool2d(2)
+        self.fc = nn.Linear(16 + 16 + 4, 3)
+
+    def forward(self, x):
+        a = torch.max_pool2d(x, [2, 2])
+        b = torch.max_pool2d(F.max_pool2d(x, 3, 1, 1), [2, 2])
+        c = self.pool(torch.relu(a))
+        return self.fc(torch.cat([a.flatten(1), b.flatten(1), c.flatten(1)], 1))
+
+
+torch.manual_seed(1)
+pools = Pools().eval()
+# ties everywhere: values from a few levels, signs included
+xp = (torch.randint(-2, 3, (6, 1, 8, 8)).float() * 0.5).requires_grad_(True)
+logits = pools(xp)
+target = logits.argmax(1)
+grad, = torch.autograd.grad(logits.gather(1, target[:, None]).sum(), xp)
+torch.jit.script(pools).save(os.path.join(out, 'pools.ts.pt'))
+xp.detach().numpy().tofile(os.path.join(out, 'pools_input.bin'))
+target.int().numpy().tofile(os.path.join(out, 'pools_target.bin'))
+grad.numpy().tofile(os.path.join(out, 'pools_grad.bin'))
 print('wrote fixtures to', os.path.normpath(out))

@@ -28,6 +28,8 @@ export interface NativeScriptModel {
   readonly card: string;
   readonly device: string;
   readonly firstConvInChannels: number;
+  /** How many max_pool2d calls run on the engine's 2 x 2 kernel instead of LibTorch's (native/max_pool.h). */
+  readonly fastMaxPools: number;
   predict(x: Tensor, threads?: number): Promise<Tensor>;
   submodules(): string[];
   setNormalisation(mean: number[], std: number[]): void;
