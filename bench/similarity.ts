@@ -48,39 +48,14 @@ function makeMaps(seed: number, like?: Float32Array): Float32Array {
   return out;
 }
 
-const PYTHON = String.raw`
+/** Python both scripts share: m pairs of maps (normal noise, clipped like the native ones) and one
+ * pair's work, all three metrics or some. */
+const PYTHON_PAIRS = (m: string) => String.raw`
 import sys, time, numpy as np
 from scipy.stats import spearmanr
 from skimage.metrics import structural_similarity
 rng = np.random.default_rng(0)
-n = int(sys.argv[1])
-a = rng.normal(size=(n, 224, 224)).astype(np.float32); b = (0.6 * a + 0.4 * rng.normal(size=a.shape)).astype(np.float32)
-a[a < -0.4] = 0; b[b < -0.4] = 0
-def mm(x):
-    x = x.astype(np.float64); r = x.max() - x.min()
-    return (x - x.min()) / r if r > 0 else np.zeros_like(x)
-def topk(x, y, k):
-    sa = set(np.argsort(-np.abs(x).ravel(), kind='stable')[:k].tolist()); sb = set(np.argsort(-np.abs(y).ravel(), kind='stable')[:k].tolist())
-    return len(sa & sb) / len(sa | sb)
-def run(which):
-    t = time.process_time()
-    for i in range(n):
-        if 'ssim' in which: structural_similarity(mm(a[i]), mm(b[i]), data_range=1.0, gaussian_weights=True, sigma=1.5, use_sample_covariance=False)
-        if 'spearman' in which: spearmanr(a[i].ravel().astype(np.float64), b[i].ravel().astype(np.float64))
-        if 'topk' in which: topk(a[i].astype(np.float64), b[i].astype(np.float64), int(0.1 * 224 * 224))
-    return n / (time.process_time() - t)
-run(('ssim', 'spearman', 'topk'))
-print({'ssim': run(('ssim',)), 'spearman': run(('spearman',)), 'topk_jaccard': run(('topk',)), 'fass3': run(('ssim', 'spearman', 'topk'))})
-`;
-
-/** The same per-pair work on request: each line "n" read from stdin runs n pairs of the three FASS
- * metrics and answers with the CPU seconds they took. */
-const PYTHON_SERVER = String.raw`
-import sys, time, numpy as np
-from scipy.stats import spearmanr
-from skimage.metrics import structural_similarity
-rng = np.random.default_rng(0)
-m = 16
+m = ${m}
 a = rng.normal(size=(m, 224, 224)).astype(np.float32); b = (0.6 * a + 0.4 * rng.normal(size=a.shape)).astype(np.float32)
 a[a < -0.4] = 0; b[b < -0.4] = 0
 def mm(x):
@@ -89,15 +64,31 @@ def mm(x):
 def topk(x, y, k):
     sa = set(np.argsort(-np.abs(x).ravel(), kind='stable')[:k].tolist()); sb = set(np.argsort(-np.abs(y).ravel(), kind='stable')[:k].tolist())
     return len(sa & sb) / len(sa | sb)
+def pair(i, which=('ssim', 'spearman', 'topk')):
+    if 'ssim' in which: structural_similarity(mm(a[i]), mm(b[i]), data_range=1.0, gaussian_weights=True, sigma=1.5, use_sample_covariance=False)
+    if 'spearman' in which: spearmanr(a[i].ravel().astype(np.float64), b[i].ravel().astype(np.float64))
+    if 'topk' in which: topk(a[i].astype(np.float64), b[i].astype(np.float64), int(0.1 * 224 * 224))
+`;
+
+/** Each metric alone and the three together over argv[1] pairs, pairs/s by CPU time. */
+const PYTHON = PYTHON_PAIRS('int(sys.argv[1])') + String.raw`
+def run(which):
+    t = time.process_time()
+    for i in range(m): pair(i, which)
+    return m / (time.process_time() - t)
+run(('ssim', 'spearman', 'topk'))
+print({'ssim': run(('ssim',)), 'spearman': run(('spearman',)), 'topk_jaccard': run(('topk',)), 'fass3': run(('ssim', 'spearman', 'topk'))})
+`;
+
+/** The same per-pair work on request: each line "n" read from stdin runs n pairs of the three FASS
+ * metrics and answers with the CPU seconds they took. */
+const PYTHON_SERVER = PYTHON_PAIRS('16') + String.raw`
 j = 0
 print('ready', flush=True)
 for line in sys.stdin:
     t = time.process_time()
     for _ in range(int(line)):
-        i = j % m; j += 1
-        structural_similarity(mm(a[i]), mm(b[i]), data_range=1.0, gaussian_weights=True, sigma=1.5, use_sample_covariance=False)
-        spearmanr(a[i].ravel().astype(np.float64), b[i].ravel().astype(np.float64))
-        topk(a[i].astype(np.float64), b[i].astype(np.float64), int(0.1 * 224 * 224))
+        pair(j % m); j += 1
     print(time.process_time() - t, flush=True)
 `;
 

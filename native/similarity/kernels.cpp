@@ -122,10 +122,6 @@ std::pair<uint32_t, int64_t> kth_largest(const uint32_t* key, int64_t n, int64_t
   return {(static_cast<uint32_t>(d1) << 21) | (static_cast<uint32_t>(d2) << 10) | static_cast<uint32_t>(d3), above};
 }
 
-}  // namespace
-
-namespace {
-
 // (key << 32 | position) words of n 32-bit keys (key(i): the key of position i), sorted on the
 // key's three digits; points into b.
 template <typename KeyOf>
@@ -251,9 +247,11 @@ auto with_order(const Order& o, F&& f) {
 
 // Sum of squared deviations of average ranks from their mean: n (n^2 - 1) / 12 without ties,
 // less (L^3 - L) / 12 for each run of L tied values (ties_cubed: the sum of L^3 - L).
+// In long double: n^3 outgrows float64's exact integers past n = 2^17, and a near-constant map
+// subtracts two nearly equal terms.
 double rank_ss(int64_t n, double ties_cubed) {
-  const double m = static_cast<double>(n);
-  return (m * m * m - m - ties_cubed) / 12.0;
+  const long double m = static_cast<long double>(n);
+  return static_cast<double>((m * m * m - m - static_cast<long double>(ties_cubed)) / 12.0L);
 }
 
 // Deviations of a's ranks from the mean rank (n + 1) / 2, stored by position as T: multiples of
@@ -384,10 +382,6 @@ void top_abs_of_signed_order(const Order& o, int64_t k, std::vector<uint32_t>& o
     else out.push_back(o.pos_at(j++));
   }
 }
-
-}  // namespace
-
-namespace {
 
 template <typename T>
 void top_k_of(const T* x, int64_t n, int64_t k, bool signed_values, const Order* order, Scratch& s, std::vector<uint32_t>& out) {

@@ -181,21 +181,15 @@ void score_pair(const Source& src, int64_t i, const std::vector<Part>& parts, K:
       v = m;
     }
   }
-  const bool in_place = c == 1 || src.reduce == Reduce::None;
-  if (src.a.scalar_type() == torch::kFloat64) {
-    const double* a = src.a.data_ptr<double>() + i * c * hw0;
-    const double* b = src.b.data_ptr<double>() + i * c * hw0;
-    if (in_place) return score_maps(a, b, v, h, w, parts, out, s);
+  auto score = [&](const auto* a, const auto* b) {
+    if (c == 1 || src.reduce == Reduce::None) return score_maps(a, b, v, h, w, parts, out, s);
     reduce_pair(a, c, hw0, src.reduce, s.fa);
     reduce_pair(b, c, hw0, src.reduce, s.fb);
-  } else {
-    const float* a = src.a.data_ptr<float>() + i * c * hw0;
-    const float* b = src.b.data_ptr<float>() + i * c * hw0;
-    if (in_place) return score_maps(a, b, v, h, w, parts, out, s);
-    reduce_pair(a, c, hw0, src.reduce, s.fa);
-    reduce_pair(b, c, hw0, src.reduce, s.fb);
-  }
-  score_maps(s.fa.data(), s.fb.data(), v, h, w, parts, out, s);
+    score_maps(s.fa.data(), s.fb.data(), v, h, w, parts, out, s);
+  };
+  const int64_t at = i * c * hw0;
+  if (src.a.scalar_type() == torch::kFloat64) score(src.a.data_ptr<double>() + at, src.b.data_ptr<double>() + at);
+  else score(src.a.data_ptr<float>() + at, src.b.data_ptr<float>() + at);
 }
 
 // Scores one pair of (h, w) maps over the valid mask v (nullptr: all valid).
