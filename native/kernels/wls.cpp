@@ -11,6 +11,29 @@ namespace fass::kernels {
 namespace {
 torch::Tensor f64(const torch::Tensor& t) { return t.to(torch::kCPU, torch::kFloat64).contiguous(); }
 
+// The weighted means X and y are centred on (zeros without an intercept or with no weight), for
+// both solvers.
+struct Centre {
+  std::vector<double> x;
+  double y = 0;
+};
+
+Centre weighted_means(const torch::Tensor& x_t, const torch::Tensor& y_t, const torch::Tensor& w_t, bool fit_intercept) {
+  const int64_t s = x_t.size(0), p = x_t.size(1);
+  const double *x = x_t.data_ptr<double>(), *y = y_t.data_ptr<double>(), *w = w_t.data_ptr<double>();
+  Centre c{std::vector<double>(static_cast<size_t>(p), 0.0), 0};
+  double total = 0;
+  for (int64_t i = 0; i < s; ++i) total += w[i];
+  if (!fit_intercept || !(total > 0)) return c;
+  for (int64_t i = 0; i < s; ++i) {
+    c.y += w[i] * y[i];
+    for (int64_t j = 0; j < p; ++j) c.x[j] += w[i] * x[i * p + j];
+  }
+  c.y /= total;
+  for (double& v : c.x) v /= total;
+  return c;
+}
+
 // alpha > 0: (Xc' W Xc + alpha I) b = Xc' W yc, Xc and yc centred on their weighted means, solved
 // by Cholesky (positive definite) in plain loops: sklearn's own route for a dense X (its
 // 'cholesky' solver, which 'auto' picks), and two orders of magnitude faster than an SVD
@@ -19,20 +42,12 @@ torch::Tensor f64(const torch::Tensor& t) { return t.to(torch::kCPU, torch::kFlo
 // Empty when a pivot is not positive (alpha too small for the design's rounding): the caller
 // then takes the least-squares route.
 std::optional<LinearFit> ridge_normal_equations(const torch::Tensor& x_t, const torch::Tensor& y_t, const torch::Tensor& w_t, double alpha,
-                                 bool fit_intercept) {
+                                                const Centre& centre) {
   const int64_t s = x_t.size(0), p = x_t.size(1);
   const double *x = x_t.data_ptr<double>(), *y = y_t.data_ptr<double>(), *w = w_t.data_ptr<double>();
-  std::vector<double> xm(static_cast<size_t>(p), 0.0), g(static_cast<size_t>(p * p), 0.0), r(static_cast<size_t>(p), 0.0), xc(static_cast<size_t>(p));
-  double total = 0, ym = 0;
-  for (int64_t i = 0; i < s; ++i) total += w[i];
-  if (fit_intercept && total > 0) {
-    for (int64_t i = 0; i < s; ++i) {
-      ym += w[i] * y[i];
-      for (int64_t j = 0; j < p; ++j) xm[j] += w[i] * x[i * p + j];
-    }
-    ym /= total;
-    for (double& v : xm) v /= total;
-  }
+  const std::vector<double>& xm = centre.x;
+  const double ym = centre.y;
+  std::vector<double> g(static_cast<size_t>(p * p), 0.0), r(static_cast<size_t>(p), 0.0), xc(static_cast<size_t>(p));
   for (int64_t i = 0; i < s; ++i) {
     if (w[i] == 0) continue;
     for (int64_t j = 0; j < p; ++j) xc[j] = x[i * p + j] - xm[j];
@@ -92,16 +107,12 @@ LinearFit weighted_ridge(const torch::Tensor& x_in, const torch::Tensor& y_in, c
     fit.intercept = fit_intercept && w.sum().item<double>() > 0 ? (w * y).sum().item<double>() / w.sum().item<double>() : 0;
     return fit;
   }
+  Centre centre = weighted_means(x, y, w, fit_intercept);
   if (alpha > 0) {
-    if (auto quick = ridge_normal_equations(x, y, w, alpha, fit_intercept)) return *quick;
+    if (auto quick = ridge_normal_equations(x, y, w, alpha, centre)) return *quick;
   }
-  auto x_mean = torch::zeros({p}, torch::kFloat64);
-  double y_mean = 0;
-  const double total = w.sum().item<double>();
-  if (fit_intercept && total > 0) {
-    x_mean = torch::mv(x.t(), w) / total;
-    y_mean = (w * y).sum().item<double>() / total;
-  }
+  const auto x_mean = torch::from_blob(centre.x.data(), {p}, torch::kFloat64);
+  const double y_mean = centre.y;
   const auto sw = w.sqrt();
   auto a = (x - x_mean) * sw.view({s, 1});
   auto b = (y - y_mean) * sw;

@@ -316,9 +316,6 @@ Score spearman_second(const RankSums& first, const Order& b, Scratch& s) {
   return b.n < kFloatRanks ? second_half(first, b, s.f0) : second_half(first, b, s.d0);
 }
 
-Score spearman(const Order& a, const Order& b, Scratch& s) {
-  return spearman_second(spearman_first(a, s), b, s);
-}
 
 namespace {
 

@@ -87,11 +87,9 @@ Score ssim(const float* a, const float* b, const uint8_t* valid, int64_t h, int6
 Score ssim(const double* a, const double* b, const uint8_t* valid, int64_t h, int64_t w, Range ra, Range rb, bool gaussian, Scratch& s);
 
 // Spearman's rho from the orders of a and b (both signed or both abs): the Pearson correlation of
-// average ranks, ties sharing their mean rank (scipy.stats.spearmanr).
-Score spearman(const Order& a, const Order& b, Scratch& s);
-
-// The same in two halves, so that one set of sort buffers serves both maps: the first keeps a's
-// rank deviations in s, the second reads them while walking b's order.
+// average ranks, ties sharing their mean rank (scipy.stats.spearmanr). In two halves, so that one
+// set of sort buffers serves both maps: the first keeps a's rank deviations in s, the second
+// reads them while walking b's order.
 struct RankSums {
   double saa;    // sum of squared rank deviations of a
   int64_t runs;  // distinct values of a
