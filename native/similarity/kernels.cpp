@@ -122,61 +122,67 @@ std::pair<uint32_t, int64_t> kth_largest(const uint32_t* key, int64_t n, int64_t
   return {(static_cast<uint32_t>(d1) << 21) | (static_cast<uint32_t>(d2) << 10) | static_cast<uint32_t>(d3), above};
 }
 
-// (key << 32 | position) words of n 32-bit keys (key(i): the key of position i), sorted on the
-// key's three digits; points into b.
+// Positions ride in the low 22 bits of the sort's words: maps of up to 4M values sort as 32-bit keys.
+constexpr int kPosBits = 22;
+constexpr int64_t kMaxPacked = int64_t{1} << kPosBits;
+constexpr uint64_t kPos = kMaxPacked - 1;
+
+// (key << 32 | position) words of n <= 2^22 32-bit keys in ascending key order (stable), by LSD
+// radix passes on the keys' 11, 11 and 10 bit digits, points into b. Each pass carries only the
+// key bits that later passes read: the first writes (key >> 11, position) as 64-bit words, the
+// second (key >> 22, position) as 32-bit words, and the last reads the whole key back by position
+// into the first pass's buffer: 28 bytes moved per value where full (key, position) words would
+// move 48, and three buffers (16 bytes per value, 800 KB for 224 x 224: most of a core's L2) where
+// they would take four.
 template <typename KeyOf>
-const uint64_t* sort_packed(int64_t n, KeyOf key_of, SortBuffers& b) {
-  b.k0.resize(static_cast<size_t>(n));
+const uint64_t* sort_keys32(int64_t n, KeyOf key, SortBuffers& b) {
   b.k1.resize(static_cast<size_t>(n));
+  b.p0.resize(static_cast<size_t>(n));
   uint32_t hist[3 * kBuckets];
   std::fill(hist, hist + 3 * kBuckets, 0u);
-  uint64_t* v = b.k0.data();
-  uint64_t* tmp = b.k1.data();
   for (int64_t i = 0; i < n; ++i) {
-    const uint32_t k = key_of(i);
-    v[i] = (static_cast<uint64_t>(k) << 32) | static_cast<uint64_t>(i);
+    const uint32_t k = key(i);
     ++hist[k & kDigit];
     ++hist[kBuckets + ((k >> kBits) & kDigit)];
     ++hist[2 * kBuckets + (k >> (2 * kBits))];
   }
-  for (int p = 0; p < 3 && n > 1; ++p) {
+  for (int p = 0; p < 3; ++p) {
     uint32_t* h = hist + p * kBuckets;
-    const int shift = 32 + p * kBits;
-    if (radix_pass(n, h, h[(v[0] >> shift) & kDigit], [&] {
-          for (int64_t i = 0; i < n; ++i) {
-            const uint64_t w = v[i];
-            tmp[h[(w >> shift) & kDigit]++] = w;
-          }
-        }))
-      std::swap(v, tmp);
+    uint32_t sum = 0;
+    for (int d = 0; d < kBuckets; ++d) {
+      const uint32_t c = h[d];
+      h[d] = sum;
+      sum += c;
+    }
   }
-  return v;
-}
-
-}  // namespace
-
-Order sort_values(const float* x, int64_t n, bool abs, SortBuffers& b) {
-  Order out;
-  out.n = n;
-  out.abs = abs;
-  b.key.resize(static_cast<size_t>(n));
-  float_keys(x, n, abs, b.key.data());  // its own loop: it vectorises, the packing loop does not
-  out.packed = sort_packed(n, [k = b.key.data()](int64_t i) { return k[i]; }, b);
+  uint32_t *h0 = hist, *h1 = hist + kBuckets, *h2 = hist + 2 * kBuckets;
+  uint64_t* high21 = b.k1.data();
+  uint32_t* high10 = b.p0.data();
+  uint64_t* out = high21;  // free once the second pass has read it
+  for (int64_t i = 0; i < n; ++i) {
+    const uint32_t k = key(i);
+    high21[h0[k & kDigit]++] = (static_cast<uint64_t>(k >> kBits) << kPosBits) | static_cast<uint64_t>(i);
+  }
+  for (int64_t i = 0; i < n; ++i) {
+    const uint64_t w = high21[i];
+    high10[h1[(w >> kPosBits) & kDigit]++] = static_cast<uint32_t>(((w >> (kPosBits + kBits)) << kPosBits) | (w & kPos));
+  }
+  for (int64_t i = 0; i < n; ++i) {
+    const uint32_t w = high10[i], at = static_cast<uint32_t>(w & kPos);
+    out[h2[w >> kPosBits]++] = (static_cast<uint64_t>(key(at)) << 32) | at;
+  }
   return out;
 }
 
-Order sort_values(const double* x, int64_t n, bool abs, SortBuffers& b) {
+// Any values as 64-bit keys with separate positions, six passes (values that are not all float32
+// values, or more than 2^22 of them).
+template <typename T>
+Order sort_keys64(const T* x, int64_t n, bool abs, SortBuffers& b) {
   Order out;
   out.n = n;
   out.abs = abs;
-  b.key.resize(static_cast<size_t>(n));
-  if (float_keys(x, n, abs, b.key.data())) {
-    out.packed = sort_packed(n, [k = b.key.data()](int64_t i) { return k[i]; }, b);
-    return out;
-  }
   b.k0.resize(static_cast<size_t>(n));
   b.k1.resize(static_cast<size_t>(n));
-  // 64-bit keys with separate positions, six passes
   constexpr int kPasses = 6;
   std::vector<uint32_t> hist(static_cast<size_t>(kPasses) * kBuckets, 0);
   b.p0.resize(static_cast<size_t>(n));
@@ -210,6 +216,22 @@ Order sort_values(const double* x, int64_t n, bool abs, SortBuffers& b) {
   out.pos = psrc;
   return out;
 }
+
+template <typename T>
+Order sort_of(const T* x, int64_t n, bool abs, SortBuffers& b) {
+  b.key.resize(static_cast<size_t>(n));
+  if (n > kMaxPacked || !float_keys(x, n, abs, b.key.data())) return sort_keys64(x, n, abs, b);
+  Order out;
+  out.n = n;
+  out.abs = abs;
+  out.packed = sort_keys32(n, [k = b.key.data()](int64_t i) { return k[i]; }, b);
+  return out;
+}
+
+}  // namespace
+
+Order sort_values(const float* x, int64_t n, bool abs, SortBuffers& b) { return sort_of(x, n, abs, b); }
+Order sort_values(const double* x, int64_t n, bool abs, SortBuffers& b) { return sort_of(x, n, abs, b); }
 
 namespace {
 
@@ -524,6 +546,11 @@ Score l2_impl(const T* a, const T* b, int64_t n) {
 
 static_assert(kRadius == 5, "the SSIM filters below are unrolled for 11 taps");
 
+// Output columns per strip: a strip's ring of filtered rows (11 rows x 5 quantities x 48 doubles,
+// 21 KB) stays in L1 while every output row reads it 11 times; whole 214-column rows (75 KB) were
+// read from L2, which took most of SSIM's time.
+constexpr int64_t kStrip = 64;
+
 template <typename T>
 FASS_INLINE Score ssim_impl(const T* a, const T* b, const uint8_t* valid, int64_t h, int64_t w, Range ra, Range rb, bool gaussian, Scratch& s) {
   constexpr int r = kRadius;
@@ -542,104 +569,113 @@ FASS_INLINE Score ssim_impl(const T* a, const T* b, const uint8_t* valid, int64_
   } else {
     for (double& v : wt) v = 1.0 / kWindow;
   }
-  // Output positions: skimage's crop for the Gaussian window (whose windows then never leave the
-  // frame), every position for the uniform one (zero padding).
+  const double w0 = wt[5], w1 = wt[6], w2 = wt[7], w3 = wt[8], w4 = wt[9], w5 = wt[10];
   // Min-max scaling over the valid region, (x - min) / (max - min) as the reference computes it;
   // a constant map scales to zeros (x - min is 0 on the valid region), outside it is zero.
   const double amin = ra.min, bmin = rb.min;
   const double arange = ra.max > ra.min ? ra.max - ra.min : 1.0, brange = rb.max > rb.min ? rb.max - rb.min : 1.0;
+  // Output positions: skimage's crop for the Gaussian window (whose windows then never leave the
+  // frame), every position for the uniform one (zero padding).
   const int64_t y0 = gaussian ? r : 0, y1 = gaussian ? h - r : h;
   const int64_t x0 = gaussian ? r : 0, x1 = gaussian ? w - r : w;
   if (y1 <= y0 || x1 <= x0) return nan_because("maps smaller than the 11 x 11 SSIM window");
-  // Filtered quantities: a, b, a^2 + b^2, ab, and with a mask the invalid indicator. Rows are
-  // filtered along x into a ring of 11 rows per quantity, and each output row is filtered along y
-  // from the ring as soon as its window is complete: everything stays in cache.
+  // Filtered quantities: a, b, a^2 + b^2, ab, and with a mask the invalid indicator. The output is
+  // computed in strips of columns; in a strip, rows are filtered along x into a ring of 11 rows
+  // per quantity, and each output row is filtered along y from the ring as soon as its window is
+  // complete.
   const int nq = valid ? 5 : 4;
-  const int64_t wp = w + 2 * r, wo = x1 - x0;
-  s.d0.assign(static_cast<size_t>(nq * wp), 0.0);       // one padded input row per quantity
-  s.d1.assign(static_cast<size_t>(nq * kWindow * wo), 0.0);  // ring: quantity q, slot t at (q * 11 + t) * wo
-  s.d2.resize(static_cast<size_t>(nq * wo + wo));       // one row filtered along both axes, its local SSIM
+  constexpr int64_t sw = kStrip + 2 * r;  // input columns of a strip
+  s.d0.resize(static_cast<size_t>(nq * sw));            // one input row segment per quantity
+  s.d1.resize(static_cast<size_t>(nq * kWindow * kStrip));  // ring: quantity q, slot t at (q * 11 + t) * kStrip
+  s.d2.resize(static_cast<size_t>(nq * kStrip + kStrip));   // one row filtered along both axes, its local SSIM
   double* rows = s.d0.data();
   double* ring = s.d1.data();
   double* acc = s.d2.data();
-  double* sv = acc + nq * wo;
-  double total = 0;
+  double* sv = acc + nq * kStrip;
+  double total[4] = {0, 0, 0, 0};  // by column mod 4 (vectorises), summed in that order at the end
   int64_t count = 0;
-  // yy: the row entering the ring (rows outside the frame are zero rows: zero padding).
-  for (int64_t yy = y0 - r; yy < y1 + r; ++yy) {
-    const int slot = static_cast<int>(((yy % kWindow) + kWindow) % kWindow);
-    if (yy < 0 || yy >= h) {
-      for (int q = 0; q < nq; ++q) std::fill(ring + (q * kWindow + slot) * wo, ring + (q * kWindow + slot + 1) * wo, 0.0);
-    } else {
-      const T* __restrict ay = a + yy * w;
-      const T* __restrict by = b + yy * w;
-      double* __restrict r0 = rows + r;
-      double* __restrict r1 = rows + wp + r;
-      double* __restrict r2 = rows + 2 * wp + r;
-      double* __restrict r3 = rows + 3 * wp + r;
-      if (valid) {
-        double* __restrict r4 = rows + 4 * wp + r;
-        const uint8_t* __restrict vy = valid + yy * w;
-#pragma GCC ivdep
-        for (int64_t x = 0; x < w; ++x) {
-          const bool in = vy[x] != 0;
-          const double av = in ? (ay[x] - amin) / arange : 0.0, bv = in ? (by[x] - bmin) / brange : 0.0;
-          r0[x] = av;
-          r1[x] = bv;
-          r2[x] = av * av + bv * bv;
-          r3[x] = av * bv;
-          r4[x] = in ? 0.0 : 1.0;
-        }
+  for (int64_t xs = x0; xs < x1; xs += kStrip) {
+    const int64_t wo = std::min(kStrip, x1 - xs);  // output columns [xs, xs + wo)
+    // Input columns [xs - r, xs + wo + r), zero outside the frame: [c0, c1) are inside.
+    const int64_t c0 = std::max<int64_t>(0, xs - r), c1 = std::min(w, xs + wo + r);
+    std::fill(rows, rows + nq * sw, 0.0);
+    // yy: the row entering the ring (rows outside the frame are zero rows: zero padding).
+    for (int64_t yy = y0 - r; yy < y1 + r; ++yy) {
+      const int slot = static_cast<int>(((yy % kWindow) + kWindow) % kWindow);
+      if (yy < 0 || yy >= h) {
+        for (int q = 0; q < nq; ++q) std::fill(ring + (q * kWindow + slot) * kStrip, ring + (q * kWindow + slot + 1) * kStrip, 0.0);
       } else {
+        const int64_t off = c0 - (xs - r);  // where column c0 sits in the segment
+        const T* __restrict ay = a + yy * w + c0;
+        const T* __restrict by = b + yy * w + c0;
+        double* __restrict r0 = rows + off;
+        double* __restrict r1 = rows + sw + off;
+        double* __restrict r2 = rows + 2 * sw + off;
+        double* __restrict r3 = rows + 3 * sw + off;
+        const int64_t m = c1 - c0;
+        if (valid) {
+          double* __restrict r4 = rows + 4 * sw + off;
+          const uint8_t* __restrict vy = valid + yy * w + c0;
 #pragma GCC ivdep
-        for (int64_t x = 0; x < w; ++x) {
-          const double av = (ay[x] - amin) / arange, bv = (by[x] - bmin) / brange;
-          r0[x] = av;
-          r1[x] = bv;
-          r2[x] = av * av + bv * bv;
-          r3[x] = av * bv;
+          for (int64_t x = 0; x < m; ++x) {
+            const bool in = vy[x] != 0;
+            const double av = in ? (ay[x] - amin) / arange : 0.0, bv = in ? (by[x] - bmin) / brange : 0.0;
+            r0[x] = av;
+            r1[x] = bv;
+            r2[x] = av * av + bv * bv;
+            r3[x] = av * bv;
+            r4[x] = in ? 0.0 : 1.0;
+          }
+        } else {
+#pragma GCC ivdep
+          for (int64_t x = 0; x < m; ++x) {
+            const double av = (ay[x] - amin) / arange, bv = (by[x] - bmin) / brange;
+            r0[x] = av;
+            r1[x] = bv;
+            r2[x] = av * av + bv * bv;
+            r3[x] = av * bv;
+          }
+        }
+        for (int q = 0; q < nq; ++q) {
+          const double* __restrict in = rows + q * sw;  // in[xo + 5] is the centre of output xs + xo
+          double* __restrict out = ring + (q * kWindow + slot) * kStrip;
+#pragma GCC ivdep
+          for (int64_t xo = 0; xo < wo; ++xo)
+            out[xo] = w0 * in[xo + 5] + w1 * (in[xo + 4] + in[xo + 6]) + w2 * (in[xo + 3] + in[xo + 7]) +
+                      w3 * (in[xo + 2] + in[xo + 8]) + w4 * (in[xo + 1] + in[xo + 9]) + w5 * (in[xo] + in[xo + 10]);
         }
       }
-      const double w0 = wt[5], w1 = wt[6], w2 = wt[7], w3 = wt[8], w4 = wt[9], w5 = wt[10];
+      const int64_t y = yy - r;  // the output row whose window is now complete
+      if (y < y0) continue;
+      // Rows y-5 .. y+5 of each quantity, filtered along y (one pass per quantity, the 11 taps
+      // unrolled), then the row's local SSIM (branch-free; both loops vectorise).
       for (int q = 0; q < nq; ++q) {
-        const double* __restrict in = rows + q * wp + x0;  // in[xo + 5] is the centre of output xo
-        double* __restrict out = ring + (q * kWindow + slot) * wo;
+        const double* base = ring + q * kWindow * kStrip;
+        const double* __restrict p[kWindow];
+        for (int t = 0; t < kWindow; ++t) p[t] = base + (((y - r + t) % kWindow + kWindow) % kWindow) * kStrip;
+        const double *__restrict p0 = p[0], *__restrict p1 = p[1], *__restrict p2 = p[2], *__restrict p3 = p[3];
+        const double *__restrict p4 = p[4], *__restrict p5 = p[5], *__restrict p6 = p[6], *__restrict p7 = p[7];
+        const double *__restrict p8 = p[8], *__restrict p9 = p[9], *__restrict p10 = p[10];
+        double* __restrict o = acc + q * kStrip;
 #pragma GCC ivdep
         for (int64_t xo = 0; xo < wo; ++xo)
-          out[xo] = w0 * in[xo + 5] + w1 * (in[xo + 4] + in[xo + 6]) + w2 * (in[xo + 3] + in[xo + 7]) +
-                    w3 * (in[xo + 2] + in[xo + 8]) + w4 * (in[xo + 1] + in[xo + 9]) + w5 * (in[xo] + in[xo + 10]);
+          o[xo] = w0 * p5[xo] + w1 * (p4[xo] + p6[xo]) + w2 * (p3[xo] + p7[xo]) + w3 * (p2[xo] + p8[xo]) +
+                  w4 * (p1[xo] + p9[xo]) + w5 * (p0[xo] + p10[xo]);
       }
-    }
-    const int64_t y = yy - r;  // the output row whose window is now complete
-    if (y < y0) continue;
-    // Rows y-5 .. y+5 of each quantity, filtered along y (one pass per quantity, the 11 taps
-    // unrolled), then the row's local SSIM (branch-free; both loops vectorise).
-    for (int q = 0; q < nq; ++q) {
-      const double* base = ring + q * kWindow * wo;
-      const double* __restrict p[kWindow];
-      for (int t = 0; t < kWindow; ++t) p[t] = base + (((y - r + t) % kWindow + kWindow) % kWindow) * wo;
-      const double *__restrict p0 = p[0], *__restrict p1 = p[1], *__restrict p2 = p[2], *__restrict p3 = p[3];
-      const double *__restrict p4 = p[4], *__restrict p5 = p[5], *__restrict p6 = p[6], *__restrict p7 = p[7];
-      const double *__restrict p8 = p[8], *__restrict p9 = p[9], *__restrict p10 = p[10];
-      const double w0 = wt[5], w1 = wt[6], w2 = wt[7], w3 = wt[8], w4 = wt[9], w5 = wt[10];
-      double* __restrict o = acc + q * wo;
-#pragma GCC ivdep
-      for (int64_t xo = 0; xo < wo; ++xo)
-        o[xo] = w0 * p5[xo] + w1 * (p4[xo] + p6[xo]) + w2 * (p3[xo] + p7[xo]) + w3 * (p2[xo] + p8[xo]) +
-                w4 * (p1[xo] + p9[xo]) + w5 * (p0[xo] + p10[xo]);
-    }
-    {
-      const double *__restrict f0 = acc, *__restrict f1 = acc + wo, *__restrict f2 = acc + 2 * wo, *__restrict f3 = acc + 3 * wo;
+      const double *__restrict f0 = acc, *__restrict f1 = acc + kStrip, *__restrict f2 = acc + 2 * kStrip, *__restrict f3 = acc + 3 * kStrip;
       double* __restrict out = sv;
       if (valid) {
-        const double* __restrict f4 = acc + 4 * wo;
+        const double* __restrict f4 = acc + 4 * kStrip;
+        const uint8_t* __restrict vy = valid + y * w + xs;
 #pragma GCC ivdep
         for (int64_t xo = 0; xo < wo; ++xo) {
           const double inv = 1.0 / (1.0 - f4[xo]);  // weight of the window's valid pixels
           const double ux = f0[xo] * inv, uy = f1[xo] * inv, uss = f2[xo] * inv, uxy = f3[xo] * inv;
           const double pxy = ux * uy, sq = ux * ux + uy * uy;
-          out[xo] = ((2 * pxy + C1) * (2 * (uxy - pxy) + C2)) / ((sq + C1) * (uss - sq + C2));
+          const double v = ((2 * pxy + C1) * (2 * (uxy - pxy) + C2)) / ((sq + C1) * (uss - sq + C2));
+          out[xo] = vy[xo] ? v : 0.0;  // a select: an invalid window's NaN does not reach the sum
         }
+        for (int64_t xo = 0; xo < wo; ++xo) count += vy[xo] != 0;
       } else {
 #pragma GCC ivdep
         for (int64_t xo = 0; xo < wo; ++xo) {
@@ -647,22 +683,16 @@ FASS_INLINE Score ssim_impl(const T* a, const T* b, const uint8_t* valid, int64_
           const double pxy = ux * uy, sq = ux * ux + uy * uy;
           out[xo] = ((2 * pxy + C1) * (2 * (uxy - pxy) + C2)) / ((sq + C1) * (uss - sq + C2));
         }
+        count += wo;
       }
-    }
-    if (valid) {
-      const uint8_t* vy = valid + y * w + x0;
-      for (int64_t xo = 0; xo < wo; ++xo) {
-        if (!vy[xo]) continue;
-        total += sv[xo];
-        ++count;
-      }
-    } else {
-      for (int64_t xo = 0; xo < wo; ++xo) total += sv[xo];
-      count += wo;
+      int64_t xo = 0;
+      for (; xo + 4 <= wo; xo += 4)
+        for (int u = 0; u < 4; ++u) total[u] += out[xo + u];
+      for (; xo < wo; ++xo) total[xo % 4] += out[xo];
     }
   }
   if (count == 0) return nan_because("no valid pixel inside the SSIM border (5 px)");
-  return {total / static_cast<double>(count), nullptr};
+  return {((total[0] + total[1]) + (total[2] + total[3])) / static_cast<double>(count), nullptr};
 }
 
 }  // namespace

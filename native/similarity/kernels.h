@@ -22,15 +22,17 @@ struct Scratch {
   std::vector<uint8_t> s0;
 };
 
-// The buffers a sorted order lives in; the next sort into them ends it.
+// The buffers a sorted order lives in; the next sort into them ends it. 32-bit keys use key, k1
+// and p0; 64-bit keys k0, k1, p0 and p1.
 struct SortBuffers {
   std::vector<uint64_t> k0, k1;
   std::vector<uint32_t> p0, p1, key;
 };
 
 // n values (or their absolute values) in ascending order; equal values keep ascending positions
-// (stable). Values that are all float32 values (maps of float32 attributions are) sort as 32-bit
-// keys packed with their position, three radix passes; others as 64-bit keys, up to six.
+// (stable). Up to 2^22 values that are all float32 values (maps of float32 attributions are) sort
+// as 32-bit keys, three radix passes, into (key << 32 | position) words; others as 64-bit keys
+// with separate positions, up to six.
 struct Order {
   const uint64_t* packed = nullptr;  // (32-bit key << 32 | position)
   const uint64_t* key = nullptr;     // or 64-bit keys ...

@@ -2,6 +2,7 @@
 
 #include <ATen/Parallel.h>
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <limits>
 #include <exception>
@@ -280,28 +281,30 @@ void score_maps(const T* a, const T* b, const uint8_t* v, int64_t h, int64_t w, 
   }
 }
 
-// Runs fn over [0, n) split into contiguous blocks, one per thread (LibTorch's intra-op thread
-// count, which the bindings set per call). Plain std::threads: at::parallel_for would run serially
-// here, since its OpenMP pragmas are compiled into the caller and the engine is not built with
-// -fopenmp.
-template <typename Fn>
-void parallel_pairs(int64_t n, Fn&& fn) {
+// Runs work(next) on LibTorch's intra-op thread count (which the bindings set per call), where
+// next() hands out the pairs 0 .. n-1 one at a time, then n: each thread takes the next pair as it
+// finishes its last, so that a core running slower for a while on a shared machine does not leave
+// the other idle at the end, as fixed halves would. Plain std::threads: at::parallel_for would run
+// serially here, since its OpenMP pragmas are compiled into the caller and the engine is not built
+// with -fopenmp.
+template <typename Work>
+void parallel_pairs(int64_t n, Work&& work) {
+  std::atomic<int64_t> counter{0};
+  auto next = [&] { return std::min(n, counter.fetch_add(1, std::memory_order_relaxed)); };
   const int64_t threads = std::min<int64_t>(std::max(1, at::get_num_threads()), n);
   if (threads <= 1) {
-    if (n > 0) fn(0, n);
+    work(next);
     return;
   }
   std::vector<std::thread> pool;
   std::vector<std::exception_ptr> errors(static_cast<size_t>(threads));
-  const int64_t block = (n + threads - 1) / threads;
   for (int64_t t = 0; t < threads; ++t) {
-    const int64_t lo = t * block, hi = std::min(n, lo + block);
-    if (lo >= hi) break;
-    pool.emplace_back([&, t, lo, hi] {
+    pool.emplace_back([&, t] {
       try {
-        fn(lo, hi);
+        work(next);
       } catch (...) {
         errors[t] = std::current_exception();
+        counter = n;  // the others stop after their current pair
       }
     });
   }
@@ -395,9 +398,9 @@ std::vector<Scores> compare(const torch::Tensor& a_in, const torch::Tensor& b_in
     src.mask = (mask.to(torch::kCPU) != 0).to(torch::kUInt8).contiguous();
     src.cm = mask.dim() == 4 ? mask.size(1) : 1;
   }
-  parallel_pairs(n, [&](int64_t lo, int64_t hi) {
+  parallel_pairs(n, [&](auto& next) {
     ScratchLease s;
-    for (int64_t i = lo; i < hi; ++i) score_pair(src, i, plan.parts, scores.data() + i * np, *s);
+    for (int64_t i; (i = next()) < n;) score_pair(src, i, plan.parts, scores.data() + i * np, *s);
   });
 
   std::vector<Scores> result;

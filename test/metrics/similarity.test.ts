@@ -87,6 +87,112 @@ for (const masked of [false, true]) {
   });
 }
 
+/** Mean SSIM computed window by window (SPEC.md section 5; the kernels' separable filters and
+ * column strips are not used): maps min-max scaled over the valid region and zero elsewhere, local
+ * statistics as weighted means over each window's valid pixels (outside the frame: valid zeros),
+ * averaged over valid output positions (Gaussian: those at least 5 px from the border). */
+function directSsim(a: ArrayLike<number>, b: ArrayLike<number>, valid: ArrayLike<number> | null, h: number, w: number, gaussian: boolean): number {
+  const r = 5, C1 = 1e-4, C2 = 9e-4;
+  const g = Array.from({ length: 11 }, (_, t) => (gaussian ? Math.exp(-0.5 * (t - r) ** 2 / 2.25) : 1));
+  const gs = g.reduce((s, v) => s + v, 0);
+  const wt = g.map((v) => v / gs);
+  const ok = (p: number) => !valid || valid[p] !== 0;
+  const scaled = (x: ArrayLike<number>) => {
+    let lo = Infinity, hi = -Infinity;
+    for (let p = 0; p < h * w; p++) if (ok(p)) { lo = Math.min(lo, x[p]); hi = Math.max(hi, x[p]); }
+    const range = hi > lo ? hi - lo : 1;
+    return Array.from({ length: h * w }, (_, p) => (ok(p) ? (x[p] - lo) / range : 0));
+  };
+  const A = scaled(a), B = scaled(b);
+  let total = 0, count = 0;
+  for (let y = gaussian ? r : 0; y < (gaussian ? h - r : h); y++) {
+    for (let x = gaussian ? r : 0; x < (gaussian ? w - r : w); x++) {
+      if (!ok(y * w + x)) continue;
+      let wv = 0, ma = 0, mb = 0, mss = 0, mab = 0;
+      for (let i = -r; i <= r; i++) for (let j = -r; j <= r; j++) {
+        const yy = y + i, xx = x + j, k = wt[i + r] * wt[j + r];
+        const inside = yy >= 0 && yy < h && xx >= 0 && xx < w;
+        if (inside && !ok(yy * w + xx)) continue;
+        wv += k;
+        if (!inside) continue;
+        const p = yy * w + xx;
+        ma += k * A[p]; mb += k * B[p]; mss += k * (A[p] ** 2 + B[p] ** 2); mab += k * A[p] * B[p];
+      }
+      const ux = ma / wv, uy = mb / wv, sq = ux * ux + uy * uy;
+      total += ((2 * ux * uy + C1) * (2 * (mab / wv - ux * uy) + C2)) / ((sq + C1) * (mss / wv - sq + C2));
+      count++;
+    }
+  }
+  return total / count;
+}
+
+test('SSIM on maps wider and taller than a strip equals the window-by-window computation (Gaussian, uniform, masked)', async () => {
+  const n = 2, h = 70, w = 150;  // 150 columns: strips of 64, 64 and the rest
+  const a = noise(n, h, w, 71), b = noise(n, h, w, 72);
+  for (let i = 0; i < a.data.length; i++) b.data[i] = 0.7 * a.data[i] + 0.3 * b.data[i] + (i % 97 === 0 ? 0.4 : 0);
+  const mask = new Uint8Array(n * h * w);
+  for (let i = 0; i < n; i++) for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+    mask[i * h * w + y * w + x] = (x - 70 - 9 * i) ** 2 / 60 ** 2 + (y - 34) ** 2 / 30 ** 2 < 1 ? 1 : 0;
+  }
+  const metrics = ['ssim', { name: 'ssim', key: 'uniform', window: 'uniform' }] as const;
+  for (const masked of [false, true]) {
+    const r = await similarity(a, b, { metrics: [...metrics], mask: masked ? { data: mask, shape: [n, h, w] } : undefined });
+    for (let i = 0; i < n; i++) {
+      const at = (x: Float32Array | Uint8Array) => x.subarray(i * h * w, (i + 1) * h * w);
+      for (const [key, gaussian] of [['ssim', true], ['uniform', false]] as const) {
+        const want = directSsim(at(a.data), at(b.data), masked ? at(mask) : null, h, w, gaussian);
+        assert.ok(Math.abs(r[key].scores[i] - want) < 1e-12, `${key}${masked ? ' masked' : ''} [${i}]: ${r[key].scores[i]} vs ${want}`);
+        assert.ok(want > 0.3 && want < 0.99, `a pair that is neither equal nor unrelated: ${want}`);
+      }
+    }
+  }
+});
+
+test('a map of more than 2^22 values (the 64-bit key sort): spearman and top-k by counting per level', async () => {
+  const h = 2049, w = 2048, size = h * w;  // 4,196,352 values > 2^22
+  let s = 7;
+  const next = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) >>> 26);  // 0..63
+  const a = new Float32Array(size), b = new Float32Array(size);
+  for (let i = 0; i < size; i++) { a[i] = next() - 31.5; b[i] = (a[i] + next() - 31.5) / 2; }
+  // Values are multiples of 1/2 in [-31.5, 31.5]: code 2v + 63 in 0..126. Average ranks by
+  // counting per code: below + (equal + 1) / 2.
+  const code = (v: number) => 2 * v + 63;
+  const ranks = (x: Float32Array) => {
+    const count = new Float64Array(127), rank = new Float64Array(127);
+    for (const v of x) count[code(v)]++;
+    for (let c = 0, below = 0; c < 127; below += count[c], c++) rank[c] = below + (count[c] + 1) / 2;
+    return rank;
+  };
+  const ra = ranks(a), rb = ranks(b), mean = (size + 1) / 2;
+  let sab = 0, saa = 0, sbb = 0;
+  for (let i = 0; i < size; i++) {
+    const x = ra[code(a[i])] - mean, y = rb[code(b[i])] - mean;
+    sab += x * y; saa += x * x; sbb += y * y;
+  }
+  // the k largest |values|, ties by lower index: whole levels from the top, then the lowest indices
+  // of the level the k-th falls in
+  const k = 1000;
+  const top = (x: Float32Array) => {
+    const count = new Float64Array(64);  // by 2|v|
+    for (const v of x) count[2 * Math.abs(v)]++;
+    let left = k, cut = 63;
+    for (; count[cut] < left; cut--) left -= count[cut];
+    const out = new Set<number>();
+    for (let i = 0; i < size; i++) {
+      const c = 2 * Math.abs(x[i]);
+      if (c > cut || (c === cut && left-- > 0)) out.add(i);
+    }
+    return out;
+  };
+  const ta = top(a), tb = top(b);
+  const both = [...ta].filter((i) => tb.has(i)).length;
+  const r = await similarity({ data: a, shape: [1, h, w] }, { data: b, shape: [1, h, w] }, { metrics: ['spearman', { name: 'topk_jaccard', k }] });
+  const want = sab / Math.sqrt(saa * sbb);
+  assert.ok(Math.abs(r.spearman.scores[0] - want) < 1e-9, `spearman ${r.spearman.scores[0]} vs ${want}`);
+  assert.is(r.topk_jaccard.scores[0], both / (2 * k - both));
+  assert.ok(both > 0 && both < k, `a top-k overlap that is neither empty nor whole: ${both}`);
+});
+
 test('a pair identical on the mask but different outside it scores 1 on every metric (l2: 0)', async () => {
   const n = 3, h = 24, w = 21;
   const a = noise(n, h, w, 1), b = noise(n, h, w, 2);
