@@ -5,13 +5,24 @@ import { Output } from './output.js';
 
 export const EXIT_OK = 0, EXIT_INTERNAL = 1, EXIT_USAGE = 2;
 
-export function commonOptions<T>(y: Argv<T>) {
+/** --json and --quiet: every command. */
+export function outputOptions<T>(y: Argv<T>) {
   return y
     .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON on stdout (human text goes to stderr)' })
-    .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress bars' })
+    .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress bars' });
+}
+
+/** --threads: the commands that compute (compare scores on the CPU and takes only this one). */
+export function threadsOption<T>(y: Argv<T>) {
+  return y.option('threads', { type: 'number', describe: 'LibTorch / onnxruntime threads (default: all cores)' });
+}
+
+/** The options of the commands that run models on data; file-only commands (report, merge,
+ * export, compare) do not take them, so that a --seed or --device there is refused, not ignored. */
+export function commonOptions<T>(y: Argv<T>) {
+  return threadsOption(outputOptions(y))
     .option('seed', { type: 'number', default: 0, describe: 'seed for every random draw' })
     .option('device', { type: 'string', default: 'cpu', describe: 'cpu, cuda or cuda:N' })
-    .option('threads', { type: 'number', describe: 'LibTorch / onnxruntime threads (default: all cores)' })
     .option('data-root', { type: 'string', describe: 'folder of named datasets (default $FASS_DATA_ROOT or /usr/share/datasets)' });
 }
 

@@ -4,16 +4,17 @@
  */
 import type { Argv } from 'yargs';
 import { z } from 'zod';
-import { Common, validate } from '../config/options.js';
+import { Output, Threads, validate } from '../config/options.js';
 import { UserError } from '../errors.js';
 import {
   parseMetrics, REDUCTIONS, SIMILARITY_METRIC_NAMES, similarity, summarise, type MetricSpec, type Reduction,
 } from '../metrics/similarity.js';
 import { readNpy, type NpyArray } from '../util/npy.js';
-import { commonOptions, run } from './common.js';
+import { outputOptions, run, threadsOption } from './common.js';
 import { table } from './output.js';
 
-const Args = Common.extend({
+const Args = Output.extend({
+  threads: Threads,
   a: z.string().min(1),
   b: z.string().min(1),
   mask: z.string().min(1).optional(),
@@ -28,7 +29,7 @@ export const command = 'compare <a> <b>';
 export const describe = 'per-pair similarity (ssim, spearman, topk_jaccard, pearson, cosine, l2, fass) of two stacks of maps (scored on the CPU)';
 
 export function builder(y: Argv) {
-  return commonOptions(y)
+  return threadsOption(outputOptions(y))
     .positional('a', { type: 'string', describe: 'maps a: .npy, (N,C,H,W) or (N,H,W)' })
     .positional('b', { type: 'string', describe: 'maps b: .npy of the same shape' })
     .option('mask', { type: 'string', describe: '.npy valid mask, nonzero = valid: (N,H,W), (N,1,H,W) or (H,W) for every pair; with --reduce none also (N,C,H,W)' })

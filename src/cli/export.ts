@@ -1,18 +1,18 @@
 /** fass export run.duckdb --format csv|parquet: the pairs (robustness, faithfulness: scores) and samples tables as files. */
 import type { Argv } from 'yargs';
 import { z } from 'zod';
-import { Common, validate } from '../config/options.js';
+import { Output, validate } from '../config/options.js';
 import { exportRun } from '../store/export.js';
-import { commonOptions, run } from './common.js';
+import { outputOptions, run } from './common.js';
 import { withRun } from './stability.js';
 
-const Args = Common.extend({ run: z.string().min(1), format: z.enum(['csv', 'parquet']).default('csv'), out: z.string().optional() });
+const Args = Output.extend({ run: z.string().min(1), format: z.enum(['csv', 'parquet']).default('csv'), out: z.string().optional() });
 
 export const command = 'export <run>';
 export const describe = 'export a run file\'s tables as CSV or Parquet';
 
 export function builder(y: Argv) {
-  return commonOptions(y).positional('run', { type: 'string' })
+  return outputOptions(y).positional('run', { type: 'string' })
     .option('format', { type: 'string', choices: ['csv', 'parquet'], default: 'csv' })
     .option('out', { type: 'string', describe: 'file prefix (default: the run file without .duckdb)' });
 }

@@ -1,17 +1,17 @@
 /** fass merge a.duckdb b.duckdb ... --out all.duckdb: shards of one run into one file. */
 import type { Argv } from 'yargs';
 import { z } from 'zod';
-import { Common, validate } from '../config/options.js';
+import { Output, validate } from '../config/options.js';
 import { merge } from '../store/merge.js';
-import { commonOptions, run } from './common.js';
+import { outputOptions, run } from './common.js';
 
-const Args = Common.extend({ runs: z.array(z.string()).min(1, 'name at least one run file'), out: z.string().min(1) });
+const Args = Output.extend({ runs: z.array(z.string()).min(1, 'name at least one run file'), out: z.string().min(1) });
 
 export const command = 'merge <runs..>';
 export const describe = 'merge the shards of a run (same configuration but --shard) into one run file';
 
 export function builder(y: Argv) {
-  return commonOptions(y).positional('runs', { type: 'string', array: true }).option('out', { type: 'string', demandOption: true });
+  return outputOptions(y).positional('runs', { type: 'string', array: true }).option('out', { type: 'string', demandOption: true });
 }
 
 export async function handler(argv: Record<string, unknown>): Promise<void> {

@@ -1,23 +1,23 @@
 /** fass report run.duckdb --out report.html: a self-contained HTML report of a run. */
 import type { Argv } from 'yargs';
 import { z } from 'zod';
-import { Common, validate } from '../config/options.js';
+import { Output, validate } from '../config/options.js';
 import { writeReport, writeScoresReport } from '../report/html.js';
 import { summariseScores } from '../store/score-aggregate.js';
 import { summarise } from '../store/aggregate.js';
 import { summariseOsr } from '../store/osr-aggregate.js';
 import { writeOsrReport } from '../report/osr-html.js';
 import { readCompareResult, writeCompareReport } from '../report/compare-html.js';
-import { commonOptions, run } from './common.js';
+import { outputOptions, run } from './common.js';
 import { withRun } from './stability.js';
 
-const Args = Common.extend({ run: z.string().min(1), out: z.string().min(1).default('report.html') });
+const Args = Output.extend({ run: z.string().min(1), out: z.string().min(1).default('report.html') });
 
 export const command = 'report <run>';
 export const describe = 'write a self-contained HTML report of a run file (or of a compare-metrics compare.json)';
 
 export function builder(y: Argv) {
-  return commonOptions(y)
+  return outputOptions(y)
     .positional('run', { type: 'string', describe: 'run file (DuckDB), or the compare.json of fass compare-metrics' })
     .option('out', { type: 'string', default: 'report.html' });
 }

@@ -7,12 +7,17 @@ import { UserError } from '../errors.js';
 
 export const DEVICE_FORMS = 'cpu, cuda or cuda:N';
 
-export const Common = z.object({
+/** The options of every command (outputOptions). */
+export const Output = z.object({
   json: z.boolean().default(false),
   quiet: z.boolean().default(false),
+});
+export const Threads = z.number().int().min(1, 'must be an integer >= 1').optional();
+/** The options of the commands that run models on data (commonOptions). */
+export const Common = Output.extend({
   seed: z.number().int().min(0, 'must be an integer >= 0').default(0),
   device: z.string().regex(/^(cpu|cuda(:\d+)?)$/, `must be ${DEVICE_FORMS}`).default('cpu'),
-  threads: z.number().int().min(1, 'must be an integer >= 1').optional(),
+  threads: Threads,
   dataRoot: z.string().optional(),
 });
 export type Common = z.infer<typeof Common>;

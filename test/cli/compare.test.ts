@@ -92,6 +92,12 @@ test('a shape mismatch, a bad mask and a bad option exit 2 naming the files and 
   const unknown = await cli(['compare', A, B, '--metrics', 'ssim,emd']);
   assert.is(unknown.code, 2);
   assert.match(unknown.stderr, /unknown similarity metric 'emd'/);
+  // options of the commands that run models are refused here, not ignored
+  for (const opt of ['--device', '--seed']) {
+    const r = await cli(['compare', A, B, opt, opt === '--device' ? 'cuda' : '3']);
+    assert.is(r.code, 2, opt);
+    assert.match(r.stderr, new RegExp(`Unknown argument: ${opt.slice(2)}`));
+  }
 });
 
 test.run();
