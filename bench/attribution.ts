@@ -23,7 +23,7 @@ import { argmax, loadModel, TorchModel, type Model } from '../src/models/index.j
 import { native } from '../src/native.js';
 import { defaultThreads } from '../src/util/threads.js';
 import { prng } from '../src/util/prng.js';
-import { machine, measure, type Measured } from './measure.js';
+import { machine, measure, median, type Measured } from './measure.js';
 
 /** Captum 0.8 on this machine kind (2-core CPU), as the project's issue gives them. */
 export const CAPTUM_REFERENCE = {
@@ -189,9 +189,8 @@ async function runCase(model: Model, images: Batch, c: Case, ctx: RunContext, pe
 
 /** measure()'s summary of seconds per call timed by hand. */
 function summarise(name: string, unitsPerCall: number, seconds: number[]): Measured {
-  const s = [...seconds].sort((x, y) => x - y);
-  const median = s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-  return { name, median_s: median, min_s: s[0], max_s: s[s.length - 1], samples: s.length, units_per_call: unitsPerCall, units_per_s: unitsPerCall / median };
+  const mid = median(seconds);
+  return { name, median_s: mid, min_s: Math.min(...seconds), max_s: Math.max(...seconds), samples: seconds.length, units_per_call: unitsPerCall, units_per_s: unitsPerCall / mid };
 }
 
 /**

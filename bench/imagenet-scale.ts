@@ -34,7 +34,7 @@ import { parsePerturbations, preset as perturbationPreset } from '../src/perturb
 import { presetValues } from '../src/config/presets.js';
 import { runStability } from '../src/pipeline/stability.js';
 import { makeJpegFolder } from './make-jpeg-folder.js';
-import { machine } from './measure.js';
+import { machine, median } from './measure.js';
 
 const SMALL = process.env.FASS_BENCH_SMALL === '1';
 const env = (name: string, big: number, small: number) => Number(process.env[name] ?? (SMALL ? small : big));
@@ -67,11 +67,6 @@ function log(text: string): void {
 }
 
 const seedsOf = (n: number) => Uint32Array.from({ length: n }, (_, i) => Math.imul(i + 1, 0x9e3779b1) >>> 0);
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
 
 function relL2(a: Float32Array, b: Float32Array): number {
   let num = 0, den = 0;

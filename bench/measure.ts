@@ -19,6 +19,12 @@ export interface Measured {
   units_per_s: number;
 }
 
+/** The median of some numbers (the mean of the middle two for an even count). */
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
 export function measure(name: string, unitsPerCall: number, fn: () => Promise<unknown>, opts: { maxTime?: number; minSamples?: number } = {}): Promise<Measured> {
   return new Promise((resolve, reject) => {
     const b = new Benchmark(name, {
@@ -28,9 +34,8 @@ export function measure(name: string, unitsPerCall: number, fn: () => Promise<un
       minSamples: opts.minSamples ?? 5,
       fn: (d: { resolve(): void }) => { fn().then(() => d.resolve(), reject); },
       onComplete: () => {
-        const s = [...(b.stats.sample as number[])].sort((x, y) => x - y);
-        const median = s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-        resolve({ name, median_s: median, min_s: s[0], max_s: s[s.length - 1], samples: s.length, units_per_call: unitsPerCall, units_per_s: unitsPerCall / median });
+        const s = b.stats.sample as number[], mid = median(s);
+        resolve({ name, median_s: mid, min_s: Math.min(...s), max_s: Math.max(...s), samples: s.length, units_per_call: unitsPerCall, units_per_s: unitsPerCall / mid });
       },
       onError: (e: unknown) => reject(e),
     });

@@ -11,7 +11,7 @@ import { configure } from '../src/methods/registry.js';
 import { TorchModel } from '../src/models/torch-model.js';
 import { argmax } from '../src/models/model.js';
 import { OsrMetric, osrConfig } from '../src/metrics/osr.js';
-import { machine } from './measure.js';
+import { machine, median } from './measure.js';
 
 const IMAGES = Number(process.env.FASS_BENCH_OSR_IMAGES ?? 64);
 const EPOCHS = Number(process.env.FASS_BENCH_OSR_EPOCHS ?? 1);
@@ -28,7 +28,6 @@ async function dataset(): Promise<Dataset> {
   }
 }
 
-const median = (v: number[]) => { const s = [...v].sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
 
 /** FASS_BENCH_DEVICE=cuda runs it on the GPU (default cpu). */
 const DEVICE = process.env.FASS_BENCH_DEVICE ?? 'cpu';

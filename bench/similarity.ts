@@ -22,7 +22,7 @@ import { existsSync } from 'node:fs';
 import { native, tensor } from '../src/native.js';
 import { parseMetrics, similarity } from '../src/metrics/similarity.js';
 import { defaultThreads } from '../src/util/threads.js';
-import { machine, measure, type Measured } from './measure.js';
+import { machine, measure, median, type Measured } from './measure.js';
 
 /** scikit-image + SciPy on this machine kind, per pair, the three FASS metrics (the issue's figure). */
 export const PYTHON_REFERENCE = { pairs_per_s: 26, source: "the project's issue: scikit-image + SciPy per pair on this machine kind (2-core CPU)" };
@@ -131,10 +131,6 @@ async function headToHead(call: () => Promise<unknown>, rounds: number, pyPairs:
     ratios.push(nativeRate / pyRate);
   }
   py.close();
-  const median = (v: number[]) => {
-    const s = [...v].sort((x, y) => x - y);
-    return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-  };
   return {
     rounds, native_pairs_per_call: N, python_pairs_per_round: pyPairs,
     native_pairs_per_s: median(native), python_pairs_per_s: median(python), ratio: median(native) / median(python),

@@ -74,17 +74,22 @@ bool float_keys(const float* __restrict x, int64_t n, bool abs, uint32_t* __rest
   return true;
 }
 
-// One LSD radix pass: turns the digit's histogram h into bucket offsets and runs the scatter
-// `move`; false (nothing to do) when every word has the same digit.
-template <typename Move>
-bool radix_pass(int64_t n, uint32_t* h, uint32_t first_digit_count, Move&& move) {
-  if (first_digit_count == static_cast<uint32_t>(n)) return false;
+// Turns a digit's histogram into bucket offsets (exclusive prefix sums).
+void to_offsets(uint32_t* h) {
   uint32_t sum = 0;
   for (int d = 0; d < kBuckets; ++d) {
     const uint32_t c = h[d];
     h[d] = sum;
     sum += c;
   }
+}
+
+// One LSD radix pass: turns the digit's histogram h into bucket offsets and runs the scatter
+// `move`; false (nothing to do) when every word has the same digit.
+template <typename Move>
+bool radix_pass(int64_t n, uint32_t* h, uint32_t first_digit_count, Move&& move) {
+  if (first_digit_count == static_cast<uint32_t>(n)) return false;
+  to_offsets(h);
   move();
   return true;
 }
@@ -146,15 +151,7 @@ const uint64_t* sort_keys32(int64_t n, KeyOf key, SortBuffers& b) {
     ++hist[kBuckets + ((k >> kBits) & kDigit)];
     ++hist[2 * kBuckets + (k >> (2 * kBits))];
   }
-  for (int p = 0; p < 3; ++p) {
-    uint32_t* h = hist + p * kBuckets;
-    uint32_t sum = 0;
-    for (int d = 0; d < kBuckets; ++d) {
-      const uint32_t c = h[d];
-      h[d] = sum;
-      sum += c;
-    }
-  }
+  for (int p = 0; p < 3; ++p) to_offsets(hist + p * kBuckets);
   uint32_t *h0 = hist, *h1 = hist + kBuckets, *h2 = hist + 2 * kBuckets;
   uint64_t* high21 = b.k1.data();
   uint32_t* high10 = b.p0.data();
