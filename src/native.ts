@@ -3,7 +3,7 @@
  * Everything heavy runs in its worker threads; these calls return promises.
  */
 import { createRequire } from 'node:module';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
@@ -37,6 +37,8 @@ export interface NativeScriptModel {
   parameters(): { name: string; shape: number[]; data: Float32Array }[];
   /** fp32 (default) or bf16 autocast for every forward and backward of this model. */
   setPrecision(precision: 'fp32' | 'bf16'): void;
+  /** Bytes the calls inside one method may take; 0 for no budget (native/memory_budget.h). */
+  setMemoryBudget(bytes: number): void;
   readonly precision: 'fp32' | 'bf16';
 }
 
@@ -117,7 +119,8 @@ export interface Native {
     model: NativeScriptModel, method: string, x: Tensor, targets: Tensor, seeds: Tensor,
     params: NativeParams, internalBatch?: number, threads?: number,
   ): Promise<NativeAttribution>;
-  defaultLayer(model: NativeScriptModel): string;
+  /** Resolves a layer ('' for Grad-CAM's default) and reads its activation on one mid-grey input of inputShape. */
+  probeLayer(model: NativeScriptModel, layer: string, reshape: string, inputShape: number[]): { layer: string; shape: number[]; layout: string };
   Tensor: TensorConstructor;
   loadScriptModel(path: string, device: string, threads?: number): Promise<NativeScriptModel>;
   trainReferenceCnn(
@@ -179,6 +182,14 @@ function packageRoot(): string {
 
 let cached: Native | undefined;
 
+function cpuFlags(): Set<string> {
+  try {
+    return new Set(/^flags\s*:(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1].trim().split(/\s+/) ?? []);
+  } catch {
+    return new Set();
+  }
+}
+
 export function native(): Native {
   if (cached) return cached;
   // FASS_ADDON points at another build of the addon (a CUDA build, or a second build folder).
@@ -191,6 +202,11 @@ export function native(): Native {
   // at once) the spinning takes the cores from the work. Read by libgomp when the addon loads it;
   // a value the user set wins.
   process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
+  // OpenBLAS's Haswell and Zen sgemm kernels (the ones it picks on x86 CPUs without AVX-512) round
+  // a row differently by its position in the call, which breaks "a sample's map does not depend on
+  // its batch" (docs/decisions.md, "Bit-identical maps"); its Sandybridge kernels do not, at about
+  // 85% of the speed. Read by OpenBLAS when the addon loads it; a value the user set wins.
+  if (process.arch === 'x64' && !cpuFlags().has('avx512f')) process.env.OPENBLAS_CORETYPE ??= 'Sandybridge';
   cached = createRequire(import.meta.url)(path) as Native;
   return cached;
 }
