@@ -101,7 +101,7 @@ function resolvedParams(model: Model, method: string, parsed: Record<string, unk
   const out: Record<string, unknown> = { ...parsed };
   if (method === 'occlusion') Object.assign(out, occlusionGeometry(parsed as never, h, w));
   if (method === 'rise') out.s = riseGrid(parsed as never, h, w);
-  if (method === 'gradcam' && !parsed.layer && model instanceof TorchModel) out.layer = native().defaultLayer(model.handle);
+  if (method === 'gradcam' && !parsed.layer && model instanceof TorchModel) out.layer = native().probeLayer(model.handle, '', 'auto', [...shape]).layer;
   return out;
 }
 

@@ -94,16 +94,32 @@ Napi::Value Attribute(const Napi::CallbackInfo& info) {
   return w->Promise();
 }
 
-Napi::Value DefaultLayer(const Napi::CallbackInfo& info) {
+// probeLayer(model, layer, reshape, inputShape): {layer, shape, layout}, layer "" for the default.
+Napi::Value ProbeLayer(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  if (info.Length() < 4 || !info[1].IsString() || !info[2].IsString() || !info[3].IsArray())
+    throw Napi::TypeError::New(env, "probeLayer(model, layer, reshape, inputShape)");
   auto model = model_of(info[0]);
-  return Napi::String::New(info.Env(), guard(info.Env(), [&] { return fass::default_conv_layer(*model); }));
+  std::vector<int64_t> shape;
+  auto arr = info[3].As<Napi::Array>();
+  for (uint32_t i = 0; i < arr.Length(); ++i) shape.push_back(arr.Get(i).As<Napi::Number>().Int64Value());
+  auto p = guard(env, [&] {
+    return fass::probe_layer(*model, info[1].As<Napi::String>(), info[2].As<Napi::String>(), shape);
+  });
+  auto r = Napi::Object::New(env);
+  r.Set("layer", p.layer);
+  auto s = Napi::Array::New(env, p.shape.size());
+  for (uint32_t i = 0; i < p.shape.size(); ++i) s.Set(i, Napi::Number::New(env, double(p.shape[i])));
+  r.Set("shape", s);
+  r.Set("layout", fass::layout_name(p.grid.layout));
+  return r;
 }
 
 }  // namespace
 
 void InitAttribution(Napi::Env env, Napi::Object exports) {
   exports.Set("attribute", Napi::Function::New(env, Attribute));
-  exports.Set("defaultLayer", Napi::Function::New(env, DefaultLayer));
+  exports.Set("probeLayer", Napi::Function::New(env, ProbeLayer));
 }
 
 }  // namespace fass_js

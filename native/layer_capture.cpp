@@ -1,38 +1,61 @@
 #include "layer_capture.h"
 #include "errors.h"
+#include "module_calls.h"
 
-#include <torch/csrc/jit/ir/ir.h>
+#include <map>
 #include <optional>
+#include <unordered_map>
 
 namespace fass {
 
 namespace {
 
-using torch::jit::Node;
 using torch::jit::Value;
-
-// The dotted module path of a value made by a GetAttr chain from the graph's `self`, if it is one.
-std::optional<std::string> module_path(Value* v, Value* self) {
-  if (v == self) return std::string();
-  Node* n = v->node();
-  if (n->kind() != c10::prim::GetAttr) return std::nullopt;
-  auto parent = module_path(n->input(0), self);
-  if (!parent) return std::nullopt;
-  const auto& name = n->s(c10::attr::name);
-  return parent->empty() ? name : *parent + "." + name;
-}
-
-void forward_calls(torch::jit::Block* b, std::vector<Node*>& out) {
-  for (Node* n : b->nodes()) {
-    if (n->kind() == c10::prim::CallMethod && n->s(c10::attr::name) == "forward") out.push_back(n);
-    for (auto* sub : n->blocks()) forward_calls(sub, out);
-  }
-}
 
 std::string available(ScriptModel& model) {
   std::string list;
   for (const auto& name : model.submodules()) list += (list.empty() ? "" : ", ") + name;
   return list;
+}
+
+std::unique_ptr<torch::jit::GraphFunction> function_of(InlinedForward& f, const std::vector<Value*>& extra) {
+  f.add_outputs(extra);
+  return std::make_unique<torch::jit::GraphFunction>(c10::QualifiedName("fass.layer_forward"), f.graph(), nullptr);
+}
+
+// The edited forward on x (pixel space): (output, extra...) as the graph returns them.
+std::vector<c10::IValue> run(ScriptModel& model, torch::jit::GraphFunction& fn, const torch::Tensor& x) {
+  std::lock_guard<std::mutex> lock(model.mutex());
+  torch::jit::Stack stack{model.module()._ivalue(), model.prepare(x)};
+  {
+    AutocastGuard autocast(model.device(), model.precision());
+    fn.run(stack);
+  }
+  return stack.back().toTuple()->elements().vec();
+}
+
+bool is_tensor(Value* v) {
+  return v && (v->type()->isSubtypeOf(*c10::TensorType::get()) ||
+               v->type()->isSubtypeOf(*c10::OptionalType::ofTensor()));
+}
+
+// What default_layer needs of each module: has it children, are its parameters all 1-D (a norm)?
+struct ModuleKind {
+  bool leaf = true, norm = false, weighted = false;
+};
+
+std::unordered_map<std::string, ModuleKind> module_kinds(torch::jit::Module& root) {
+  std::unordered_map<std::string, ModuleKind> kinds;
+  for (const auto& m : root.named_modules()) {
+    ModuleKind k;
+    k.leaf = m.value.children().size() == 0;
+    size_t params = 0, flat = 0;
+    for (const auto& p : m.value.parameters(/*recurse=*/false)) ++params, flat += p.dim() == 1;
+    k.norm = k.leaf && params > 0 && params == flat;
+    k.weighted = params > 0;
+    kinds[m.name] = k;
+  }
+  return kinds;
 }
 
 }  // namespace
@@ -41,72 +64,103 @@ LayerModel::LayerModel(ScriptModel& model, const std::string& path) : model_(mod
   const auto names = model.submodules();
   if (std::find(names.begin(), names.end(), path) == names.end())
     throw UserError("unknown layer '" + path + "'; the model's layers are: " + available(model));
-  graph_ = model.module().get_method("forward").graph()->copy();
-  Value* self = graph_->inputs()[0];
-  Value* activation = nullptr;
-  // Each round either finds the layer's call or inlines the deepest enclosing module's call.
-  for (size_t round = 0; round <= names.size() && !activation; ++round) {
-    std::vector<Node*> calls;
-    forward_calls(graph_->block(), calls);
-    Node* exact = nullptr;
-    Node* enclosing = nullptr;
-    size_t depth = 0;
-    for (Node* c : calls) {
-      auto p = module_path(c->input(0), self);
-      if (!p || p->empty()) continue;
-      if (*p == path) exact = c;  // the last call wins when a module runs twice
-      else if (path.rfind(*p + ".", 0) == 0 && p->size() >= depth) enclosing = c, depth = p->size();
-    }
-    if (exact) {
-      activation = exact->output();
-      break;
-    }
-    if (!enclosing) break;
-    auto cls = enclosing->input(0)->type()->expect<c10::ClassType>();
-    // Inline the callee's own graph, one level: its optimized graph would be inlined all the way
-    // down and lose the submodule calls we are looking for.
-    auto& callee = torch::jit::toGraphFunction(cls->getMethod("forward"));
-    torch::jit::inlineCallTo(enclosing, &callee, callee.graph().get());
-  }
-  if (!activation)
-    throw UserError("layer '" + path + "' is never called by the model's forward (modules that are only held, or " +
-                    "called through functions fass cannot see, have no activation); try one of: " + available(model));
-  if (activation->node()->owningBlock() != graph_->block())
-    throw UserError("layer '" + path + "' is called inside a loop or branch of the forward; choose another layer");
-  if (!activation->type()->isSubtypeOf(*c10::TensorType::get()))
-    throw UserError("layer '" + path + "' returns " + activation->type()->str() + ", not a tensor");
-  Node* both = graph_->createTuple({graph_->outputs()[0], activation});
-  graph_->insertNode(both);
-  graph_->eraseOutput(0);
-  graph_->registerOutput(both->output());
-  fn_ = std::make_unique<torch::jit::GraphFunction>(c10::QualifiedName("fass.layer_forward"), graph_, nullptr);
+  InlinedForward f(model.module());
+  const ModuleCall* call = f.last_call(path);
+  if (!call || !call->output)
+    throw UserError("layer '" + path + "' is never called by the model's forward (a module that is only held, or " +
+                    "whose parameters are used without calling it, has no activation); try one of: " + available(model));
+  if (!is_tensor(call->output))
+    throw UserError("layer '" + path + "' returns " + call->output->type()->str() + ", not a tensor");
+  fn_ = function_of(f, {f.hoist(call->output)});
 }
 
 std::pair<torch::Tensor, torch::Tensor> LayerModel::forward(const torch::Tensor& x) {
-  std::lock_guard<std::mutex> lock(model_.mutex());
-  torch::jit::Stack stack{model_.module()._ivalue(), model_.prepare(x)};
-  {
-    AutocastGuard autocast(model_.device(), model_.precision());
-    fn_->run(stack);
-  }
-  auto out = stack.back().toTuple()->elements();
+  auto out = run(model_, *fn_, x);
   auto logits = out.at(0);
   if (logits.isTuple()) logits = logits.toTuple()->elements().at(0);
+  if (out.at(1).isNone())
+    throw UserError("layer '" + path_ + "' sits in a branch or loop of the forward that did not run on this input");
   // Logits leave in float32 (as ScriptModel::forward's); the activation keeps the dtype it was
   // computed in, since gradients are taken with respect to that very tensor.
   auto l = logits.toTensor();
   return {l.scalar_type() == torch::kFloat32 ? l : l.to(torch::kFloat32), out.at(1).toTensor()};
 }
 
-std::string default_conv_layer(ScriptModel& model) {
-  std::string last;
-  for (const auto& m : model.module().named_modules()) {
-    if (m.name.empty()) continue;
-    for (const auto& p : m.value.named_parameters(/*recurse=*/false))
-      if (p.name == "weight" && p.value.dim() == 4) last = m.name;
+std::string default_layer(ScriptModel& model, const std::vector<int64_t>& input_shape) {
+  const int64_t H = input_shape.at(2), W = input_shape.at(3);
+  InlinedForward f(model.module());
+  // Every call's input and output, read on one mid-grey input.
+  std::vector<Value*> values;
+  std::map<Value*, size_t> slot;
+  for (const auto& c : f.calls())
+    for (Value* v : {c.input, c.output})
+      if (is_tensor(v) && !slot.count(v)) slot[v] = values.size(), values.push_back(v);
+  std::vector<Value*> hoisted;
+  for (Value* v : values) hoisted.push_back(f.hoist(v));
+  auto fn = function_of(f, hoisted);
+  auto probe = torch::full({1, input_shape.at(1), H, W}, 0.5f);
+  std::vector<c10::IValue> out;
+  {
+    torch::NoGradGuard no_grad;
+    out = run(model, *fn, probe);
   }
-  if (last.empty()) throw UserError("the model has no convolution to take as Grad-CAM's default layer; name one with layer=...");
-  return last;
+  auto shape_of = [&](Value* v) -> std::optional<std::vector<int64_t>> {
+    if (!slot.count(v)) return std::nullopt;
+    const auto& iv = out.at(1 + slot[v]);
+    if (!iv.isTensor()) return std::nullopt;
+    return iv.toTensor().sizes().vec();
+  };
+  const auto kinds = module_kinds(model.module());
+  auto kind = [&](const std::string& path) { auto k = kinds.find(path); return k == kinds.end() ? ModuleKind{} : k->second; };
+  const auto& calls = f.calls();
+  auto first_leaf = [&](const ModuleCall& c) -> const ModuleCall* {
+    for (const auto& d : calls)
+      if (d.start > c.start && d.finish < c.finish && kind(d.path).leaf) return &d;
+    return nullptr;
+  };
+  // Transformers: the last block that keeps a token or channels-last grid and starts with a norm.
+  const ModuleCall* block = nullptr;
+  for (const auto& c : calls) {
+    auto in = shape_of(c.input), o = shape_of(c.output);
+    Grid g;
+    if (kind(c.path).leaf || !in || !o || *in != *o || !find_grid(*o, H, W, g) || g.layout == Layout::nchw) continue;
+    const ModuleCall* leaf = first_leaf(c);
+    if (leaf && kind(leaf->path).norm && (!block || c.start > block->start)) block = &c;
+  }
+  if (block) return first_leaf(*block)->path;
+  // CNNs: the last (N,C,h,w) grid of a block or a weighted layer (a lone activation or pool is
+  // not a layer one picks), from the innermost module with children that returns it.
+  const ModuleCall* last = nullptr;
+  for (const auto& c : calls) {
+    if (kind(c.path).leaf && !kind(c.path).weighted) continue;
+    auto o = shape_of(c.output);
+    Grid g;
+    if (o && find_grid(*o, H, W, g) && g.layout == Layout::nchw && g.h * g.w > 1 && (!last || c.finish > last->finish)) last = &c;
+  }
+  if (!last)
+    throw UserError("no layer of the model gives a spatial activation for inputs of shape " + shape_str(input_shape) +
+                    "; name one with layer=..., one of: " + available(model));
+  const ModuleCall* pick = last;
+  for (const auto& c : calls) {
+    if (c.output != last->output) continue;
+    const bool better = kind(pick->path).leaf ? (!kind(c.path).leaf || c.start > pick->start)
+                                                  : (!kind(c.path).leaf && c.start > pick->start);
+    if (better) pick = &c;
+  }
+  return pick->path;
+}
+
+LayerProbe probe_layer(ScriptModel& model, const std::string& layer, const std::string& reshape,
+                       const std::vector<int64_t>& input_shape) {
+  if (input_shape.size() != 4) throw UserError("inputs must be (N,C,H,W), got " + shape_str(input_shape));
+  LayerProbe p;
+  p.layer = layer.empty() ? default_layer(model, input_shape) : layer;
+  LayerModel lm(model, p.layer);
+  torch::NoGradGuard no_grad;
+  auto acts = lm.forward(torch::full({1, input_shape[1], input_shape[2], input_shape[3]}, 0.5f)).second;
+  p.shape = acts.sizes().vec();
+  p.grid = grid_of(p.shape, input_shape[2], input_shape[3], reshape, p.layer);
+  return p;
 }
 
 }  // namespace fass

@@ -1,5 +1,6 @@
 // Grad-CAM (Selvaraju et al. 2017), as Captum's LayerGradCam: A = the layer's activation
-// (N,K,h,w), w_k = mean over (h,w) of d f_t / d A_k, cam = ReLU(sum_k w_k A_k) (ReLU optional),
+// brought to (N,K,h,w) (channels-last grids and token sequences as activation_layout.h reads
+// them, `reshape` auto | nchw | nhwc | tokens), w_k = mean over (h,w) of d f_t / d A_k, cam = ReLU(sum_k w_k A_k) (ReLU optional),
 // upsampled to the input size (bilinear by default, or nearest; `none` keeps (N,1,h,w)).
 #include "methods.h"
 #include "errors.h"
@@ -11,12 +12,13 @@ AttributionOutput gradcam(GradientRunner& run, const torch::Tensor& x, const tor
                           SampleRng&) {
   auto& model = run.model();
   std::string layer_path = p.text("layer", "");
-  if (layer_path.empty()) layer_path = default_conv_layer(model);
+  if (layer_path.empty()) layer_path = default_layer(model, x.sizes().vec());
   LayerModel layer(model, layer_path);
   const std::string up = p.text("upsample", "bilinear");
   if (up != "bilinear" && up != "nearest" && up != "none")
     throw UserError("upsample '" + up + "': expected bilinear, nearest or none");
   const bool relu = p.flag("relu", true);
+  const std::string reshape = p.text("reshape", "auto");
   const auto t_dev = targets.to(model.device(), torch::kInt64);
   const int64_t k = model.kernel_batch(x);
   std::vector<torch::Tensor> parts;
@@ -27,14 +29,12 @@ AttributionOutput gradcam(GradientRunner& run, const torch::Tensor& x, const tor
       torch::AutoGradMode grad_on(true);
       // The parameters take no gradients, so the input must, for the graph to be recorded.
       auto [logits, acts] = layer.forward(piece.detach().requires_grad_(true));
-      if (acts.dim() != 4)
-        throw UserError("layer '" + layer_path + "' gives activations of shape " + shape_str(acts.sizes().vec()) +
-                        "; Grad-CAM needs (N, K, h, w)");
+      const Grid grid = grid_of(acts.sizes().vec(), x.size(2), x.size(3), reshape, layer_path);
       auto t = pad_rows(t_dev, b + pb, rows, piece.size(0));
       auto sel = logits.gather(1, t.view({-1, 1})).view({-1});
-      auto grads = torch::autograd::grad({sel.sum()}, {acts})[0];
+      auto grads = to_nchw(torch::autograd::grad({sel.sum()}, {acts})[0], grid);
       // In float32 whatever the precision the activation was computed in (bf16 under autocast).
-      auto a = acts.detach().to(torch::kFloat32);
+      auto a = to_nchw(acts.detach(), grid).to(torch::kFloat32);
       auto cam = (grads.to(torch::kFloat32).mean({2, 3}, true) * a).sum(1, true);
       return std::vector<torch::Tensor>{relu ? torch::relu(cam) : cam};
     })[0]);
