@@ -62,6 +62,7 @@ void ModelWrap::Init(Napi::Env env, Napi::Object exports) {
                           InstanceMethod<&ModelWrap::SetNormalisation>("setNormalisation"),
                           InstanceMethod<&ModelWrap::Parameters>("parameters"),
                           InstanceMethod<&ModelWrap::SetPrecision>("setPrecision"),
+                          InstanceMethod<&ModelWrap::SetMemoryBudget>("setMemoryBudget"),
                           InstanceAccessor<&ModelWrap::Precision>("precision"),
                           InstanceAccessor<&ModelWrap::Card>("card"), InstanceAccessor<&ModelWrap::Device>("device"),
                           InstanceAccessor<&ModelWrap::FirstConvInChannels>("firstConvInChannels"),
@@ -143,6 +144,11 @@ void ModelWrap::SetPrecision(const Napi::CallbackInfo& info) {
   if (info.Length() < 1 || !info[0].IsString()) throw Napi::TypeError::New(env, "setPrecision('fp32' | 'bf16')");
   const std::string name = info[0].As<Napi::String>();
   guard(env, [&] { model->set_precision(fass::parse_precision(name)); });
+}
+
+void ModelWrap::SetMemoryBudget(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsNumber()) throw Napi::TypeError::New(info.Env(), "setMemoryBudget(bytes)");
+  model->set_memory_budget(info[0].As<Napi::Number>().Int64Value());
 }
 
 Napi::Value ModelWrap::Precision(const Napi::CallbackInfo& info) {

@@ -23,6 +23,7 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   Napi::Value Parameters(const Napi::CallbackInfo& info);
   void SetNormalisation(const Napi::CallbackInfo& info);
   void SetPrecision(const Napi::CallbackInfo& info);
+  void SetMemoryBudget(const Napi::CallbackInfo& info);
   Napi::Value Precision(const Napi::CallbackInfo& info);
 };
 

@@ -1,14 +1,21 @@
 #include "gradients.h"
 #include "errors.h"
 
+#include <algorithm>
+
 
 namespace fass {
 
 
-int64_t default_internal_batch(const ScriptModel& model, const torch::Tensor& x) {
-  if (model.device().is_cpu()) return 4 * std::max<int64_t>(1, model.kernel_batch(x));
+int64_t default_internal_batch(ScriptModel& model, const torch::Tensor& x) {
+  const int64_t budget = model.rows_in_budget(x, /*with_grad=*/true);
+  if (model.device().is_cpu()) {
+    // Whole fixed-size calls: a chunk of fewer rows would be padded to one call anyway.
+    const int64_t k = std::max<int64_t>(1, model.kernel_batch(x));
+    return k * std::clamp<int64_t>(budget / k, 1, 4);
+  }
   const int64_t per_row = std::max<int64_t>(1, x.numel() / std::max<int64_t>(1, x.size(0)));
-  return std::max<int64_t>(1, (int64_t{1} << 26) / per_row);
+  return std::min(std::max<int64_t>(1, (int64_t{1} << 26) / per_row), budget);
 }
 
 void GradientRunner::for_chunks(int64_t rows, const std::function<void(int64_t, int64_t)>& work) {

@@ -18,7 +18,8 @@ struct Passes {
 // pass, and on a CPU a big graph is slow, not only large: IG on the reference CNN ran 1,300-1,500
 // rows/s with 64 to 1,024 rows a chunk and 250-420 rows/s with 3,200 (same machine, same load).
 // CUDA: about 2^26 input values a chunk (large calls keep the GPU busy; OOM halves them).
-int64_t default_internal_batch(const ScriptModel& model, const torch::Tensor& x);
+// Either way no more rows than the model's memory budget holds (ScriptModel::rows_in_budget).
+int64_t default_internal_batch(ScriptModel& model, const torch::Tensor& x);
 
 class GradientRunner {
  public:

@@ -1,4 +1,5 @@
 #include "script_model.h"
+#include "memory_budget.h"
 #include "device.h"
 #include "errors.h"
 #include "max_pool.h"
@@ -76,6 +77,17 @@ int64_t ScriptModel::kernel_batch(const torch::Tensor& x) const {
   int64_t k = 8;
   while (k < 128 && (k * 2) * per_row <= (int64_t{1} << 16)) k *= 2;
   return k;
+}
+
+int64_t ScriptModel::rows_in_budget(const torch::Tensor& x, bool with_grad) {
+  if (memory_budget_ <= 0) return rows_within(0, 0);
+  auto row = x.sizes().vec();
+  row[0] = 1;
+  auto key = std::make_pair(row, with_grad);
+  std::lock_guard<std::mutex> lock(budget_mutex_);
+  auto it = row_bytes_.find(key);
+  if (it == row_bytes_.end()) it = row_bytes_.emplace(key, measure_row_bytes(*this, x, with_grad)).first;
+  return rows_within(memory_budget_, it->second);
 }
 
 torch::Tensor pad_rows(const torch::Tensor& t, int64_t begin, int64_t rows, int64_t k) {

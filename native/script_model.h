@@ -4,6 +4,7 @@
 #include <torch/script.h>
 #include <torch/torch.h>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -33,6 +34,14 @@ class ScriptModel {
   // image size (about 2^16 values per call, 8 to 128 rows); 0 on CUDA (no padding).
   int64_t kernel_batch(const torch::Tensor& x) const;
   void set_kernel_batch(int64_t rows) { kernel_batch_override_ = rows; }
+
+  // Bytes the calls inside one method may take (0: no budget). Methods size their internal
+  // batches to it (rows_in_budget) instead of to a row count alone.
+  void set_memory_budget(int64_t bytes) { memory_budget_ = bytes; }
+  int64_t memory_budget() const { return memory_budget_; }
+  // Rows of x's shape that one call may take within the budget (with gradients or without),
+  // measured once per shape (memory_budget.h); INT64_MAX without a budget.
+  int64_t rows_in_budget(const torch::Tensor& x, bool with_grad);
   std::mutex& mutex() { return mutex_; }
 
   void set_normalisation(std::vector<float> mean, std::vector<float> std);
@@ -59,6 +68,9 @@ class ScriptModel {
   int fast_max_pools_ = 0;
   torch::Tensor mean_, std_;
   int64_t kernel_batch_override_ = -1;
+  int64_t memory_budget_ = 0;
+  std::map<std::pair<std::vector<int64_t>, bool>, int64_t> row_bytes_;  // per (row shape, gradients)
+  std::mutex budget_mutex_;  // guards row_bytes_: methods on two threads may ask at once
   Precision precision_ = Precision::fp32;
   std::mutex mutex_;  // a jit::Module is not safe to run from two threads at once
 };

@@ -6,12 +6,11 @@
 import type { Argv } from 'yargs';
 import { z } from 'zod';
 import { Common, DataOptions, Normalisation, PrecisionOption, validate } from '../config/options.js';
-import { openDataset } from '../data/index.js';
 import { methodSpecs } from '../config/methods.js';
 import { configure, methodNames } from '../methods/registry.js';
 import { loadModel } from '../models/load.js';
 import { attribute } from '../pipeline/attribute.js';
-import { commonOptions, dataOptions, normalisationOptions, precisionOption, run } from './common.js';
+import { commonOptions, dataOptions, normalisationOptions, precisionOption, prepare, run, openData } from './common.js';
 import { table } from './output.js';
 import { progress } from './progress.js';
 
@@ -40,9 +39,10 @@ export function builder(y: Argv) {
 export async function handler(argv: Record<string, unknown>): Promise<void> {
   await run(Boolean(argv.json), async (out) => {
     const a = validate(Args, argv);
-    const methods = methodSpecs(argv.methods).map(configure);
-    const data = await openDataset(a.data, { n: a.n, size: a.size, resize: a.resize, channels: a.channels, labels: a.labels, root: a.dataRoot });
-    const model = await loadModel(a.model, { device: a.device, precision: a.precision, threads: a.threads, mean: a.mean, std: a.std, onnxForward: a.onnxForward });
+    const configured = methodSpecs(argv.methods).map(configure);
+    const data = await openData(a);
+    const model = await loadModel(a.model, { device: a.device, precision: a.precision, threads: a.threads, mean: a.mean, std: a.std, memoryBudget: a.memoryBudget, onnxForward: a.onnxForward });
+    const methods = await prepare(out, model, data, configured);
     const bar = progress('attribute', a.quiet);
     const r = await attribute({
       model, data, methods, out: a.out, seed: a.seed, batchSize: a.batchSize, internalBatchSize: a.internalBatchSize,

@@ -1,6 +1,10 @@
 /** yargs options shared by every command, and the wrapper that turns failures into exit codes. */
 import type { Argv } from 'yargs';
+import { openDataset, type Dataset } from '../data/index.js';
 import { isUserError } from '../errors.js';
+import { prepareMethods } from '../methods/prepare.js';
+import type { ConfiguredMethod } from '../methods/registry.js';
+import type { Model } from '../models/model.js';
 import { Output } from './output.js';
 
 export const EXIT_OK = 0, EXIT_INTERNAL = 1, EXIT_USAGE = 2;
@@ -28,12 +32,13 @@ export function commonOptions<T>(y: Argv<T>) {
 
 export function dataOptions<T>(y: Argv<T>) {
   return y
-    .option('data', { type: 'string', describe: 'dataset: fashion-mnist:test|train, mnist:test|train, cifar10:DIR:test|train, idx:IMAGES[,LABELS], synthetic:N[:CxHxW][:K], or an image folder' })
+    .option('data', { type: 'string', describe: 'dataset: fashion-mnist:test|train, mnist:test|train, cifar10:DIR:test|train, idx:IMAGES[,LABELS], npy:IMAGES.npy[,LABELS.npy], synthetic:N[:CxHxW][:K], or an image folder' })
     .option('n', { type: 'number', describe: 'use the first N samples in file order' })
     .option('size', { type: 'number', describe: 'image folders: output height = width (default 224)' })
     .option('resize', { type: 'number', describe: 'image folders: shorter side before the centre crop (default size/0.875)' })
     .option('channels', { type: 'number', choices: [1, 3], describe: 'image folders: 1 (grey) or 3 (RGB)' })
-    .option('labels', { type: 'string', describe: 'image folders without class subfolders: CSV of filename,label' });
+    .option('labels', { type: 'string', describe: 'image folders without class subfolders: CSV of filename,label' })
+    .option('layout', { type: 'string', choices: ['nchw', 'nhwc'], describe: 'npy datasets whose shape reads both ways: (N,C,H,W) or (N,H,W,C)' });
 }
 
 /** --precision, for the commands that run models (evaluate, attribute, stability). */
@@ -45,7 +50,8 @@ export function normalisationOptions<T>(y: Argv<T>) {
   return y
     .option('mean', { type: 'array', number: true, describe: 'per-channel mean the model expects inputs normalised by' })
     .option('std', { type: 'array', number: true, describe: 'per-channel standard deviation, with --mean' })
-    .option('onnx-forward', { type: 'boolean', default: true, describe: 'TorchScript on cpu: run predictions and forward-only methods through the model\'s ONNX twin (written by fass train) when it has one; --no-onnx-forward keeps them in LibTorch' });
+    .option('onnx-forward', { type: 'boolean', default: true, describe: 'TorchScript on cpu: run predictions and forward-only methods through the model\'s ONNX twin (written by fass train) when it has one; --no-onnx-forward keeps them in LibTorch' })
+    .option('memory-budget', { type: 'string', describe: 'memory the model calls inside one method may take (TorchScript): 2GB, 512MB, or none; default an eighth of the free memory on cpu, none on cuda (out-of-memory halves batches there)' });
 }
 
 /** Runs a command body; prints errors and sets the exit code (2: the user's input, 1: ours). */
@@ -63,4 +69,17 @@ export async function run(json: boolean, body: (out: Output) => Promise<void>): 
       process.exitCode = EXIT_INTERNAL;
     }
   }
+}
+
+/** Checks the methods against the model on one sample (a bad one ends the command with exit 2
+ * before any work) and says which layer each layer method reads. */
+export async function prepare(out: Output, model: Model, data: Dataset, methods: ConfiguredMethod[]): Promise<ConfiguredMethod[]> {
+  const p = await prepareMethods(model, methods, data.shape);
+  for (const l of p.layers) out.say(`${l.method}: layer ${l.layer} (activation [${l.shape.join(', ')}], read as ${l.layout})`);
+  return p.methods;
+}
+
+/** The dataset the data options name. */
+export function openData(a: { data: string; n?: number; size?: number; resize?: number; channels?: 1 | 3; labels?: string; layout?: 'nchw' | 'nhwc'; dataRoot?: string }): Promise<Dataset> {
+  return openDataset(a.data, { n: a.n, size: a.size, resize: a.resize, channels: a.channels, labels: a.labels, layout: a.layout, root: a.dataRoot });
 }

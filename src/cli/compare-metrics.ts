@@ -11,7 +11,6 @@ import { join, resolve } from 'node:path';
 import { Common, DataOptions, Normalisation, validate } from '../config/options.js';
 import { methodSpecs } from '../config/methods.js';
 import { presetValues } from '../config/presets.js';
-import { openDataset } from '../data/index.js';
 import { UserError } from '../errors.js';
 import { configure, methodNames } from '../methods/registry.js';
 import { loadModel } from '../models/load.js';
@@ -25,7 +24,7 @@ import {
   type CompareResult, type CompareSpec, type MetricComparison,
 } from '../pipeline/compare-metrics.js';
 import { writeCompareReport } from '../report/compare-html.js';
-import { commonOptions, dataOptions, normalisationOptions, run } from './common.js';
+import { commonOptions, dataOptions, normalisationOptions, run, openData } from './common.js';
 import { table } from './output.js';
 import { progress, type Progress } from './progress.js';
 
@@ -125,10 +124,10 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
     const perturbations = a.perturbations ? parsePerturbations(a.perturbations) : values.perturbations;
     const osr = osrConfig({ ganEpochs: a.ganEpochs, ganSamples: a.ganSamples, ganCopies: a.ganCopies });
     const robustness = RobustnessOptions.parse({ samples: a.samples });
-    const data = await openDataset(a.data, { n: a.n, size: a.size, resize: a.resize, channels: a.channels, labels: a.labels, root: a.dataRoot });
+    const data = await openData(a);
     const models: Model[] = [];
     try {
-      for (const p of paths) models.push(await loadModel(p, { device: a.device, threads: a.threads, mean: a.mean, std: a.std, onnxForward: a.onnxForward }));
+      for (const p of paths) models.push(await loadModel(p, { device: a.device, threads: a.threads, mean: a.mean, std: a.std, memoryBudget: a.memoryBudget, onnxForward: a.onnxForward }));
       checkModels(models, metrics);
       const labels = modelLabels(paths);
       const spec: CompareSpec = {

@@ -2,10 +2,9 @@
 import type { Argv } from 'yargs';
 import { z } from 'zod';
 import { Common, DataOptions, Normalisation, PrecisionOption, validate } from '../config/options.js';
-import { openDataset } from '../data/index.js';
 import { evaluate } from '../models/evaluate.js';
 import { loadModel } from '../models/load.js';
-import { commonOptions, dataOptions, normalisationOptions, precisionOption, run } from './common.js';
+import { commonOptions, dataOptions, normalisationOptions, precisionOption, run, openData } from './common.js';
 import { table } from './output.js';
 import { progress } from './progress.js';
 
@@ -28,8 +27,8 @@ export function builder(y: Argv) {
 export async function handler(argv: Record<string, unknown>): Promise<void> {
   await run(Boolean(argv.json), async (out) => {
     const a = validate(Args, argv);
-    const data = await openDataset(a.data, { n: a.n, size: a.size, resize: a.resize, channels: a.channels, labels: a.labels, root: a.dataRoot });
-    const model = await loadModel(a.model, { device: a.device, precision: a.precision, threads: a.threads, mean: a.mean, std: a.std, onnxForward: a.onnxForward });
+    const data = await openData(a);
+    const model = await loadModel(a.model, { device: a.device, precision: a.precision, threads: a.threads, mean: a.mean, std: a.std, memoryBudget: a.memoryBudget, onnxForward: a.onnxForward });
     const bar = progress('evaluate', a.quiet);
     const r = await evaluate(model, data, {
       batchSize: a.batchSize,

@@ -7,14 +7,13 @@ import type { Argv } from 'yargs';
 import { z } from 'zod';
 import { Common, DataOptions, Normalisation, validate } from '../config/options.js';
 import { methodSpecs } from '../config/methods.js';
-import { openDataset } from '../data/index.js';
 import { UserError } from '../errors.js';
 import { configure, methodNames } from '../methods/registry.js';
 import { loadModel } from '../models/load.js';
 import { osrConfig } from '../metrics/osr.js';
 import { runOsr } from '../pipeline/osr.js';
 import { summariseOsr } from '../store/osr-aggregate.js';
-import { commonOptions, dataOptions, normalisationOptions, run } from './common.js';
+import { commonOptions, dataOptions, normalisationOptions, prepare, run, openData } from './common.js';
 import { table } from './output.js';
 import { progress } from './progress.js';
 import { parseShard, withRun } from './stability.js';
@@ -75,10 +74,11 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
       delta: a.delta, ganEpochs: a.ganEpochs, ganSamples: a.ganSamples, ganCopies: a.ganCopies, noiseEps: a.noiseEps,
       ...(ganWidths ? { generatorWidths: ganWidths } : {}), ...(discWidths ? { discriminatorWidths: discWidths } : {}),
     });
-    const methods = methodSpecs(argv.methods).map(configure);
+    const configured = methodSpecs(argv.methods).map(configure);
     const shard = parseShard(a.shard);
-    const data = await openDataset(a.data, { n: a.n, size: a.size, resize: a.resize, channels: a.channels, labels: a.labels, root: a.dataRoot });
-    const model = await loadModel(a.model, { device: a.device, threads: a.threads, mean: a.mean, std: a.std });
+    const data = await openData(a);
+    const model = await loadModel(a.model, { device: a.device, threads: a.threads, mean: a.mean, std: a.std, memoryBudget: a.memoryBudget });
+    const methods = await prepare(out, model, data, configured);
     const bar = progress('osr', a.quiet);
     const started = Date.now();
     const r = await runOsr({

@@ -7,13 +7,12 @@ import type { Argv } from 'yargs';
 import { z } from 'zod';
 import { Common, DataOptions, Normalisation, validate } from '../config/options.js';
 import { methodSpecs } from '../config/methods.js';
-import { openDataset } from '../data/index.js';
 import { configure, methodNames } from '../methods/registry.js';
 import { loadModel } from '../models/load.js';
 import { parseRobustnessMetrics, ROBUSTNESS_METRICS, RobustnessOptions } from '../metrics/robustness.js';
 import { REDUCTIONS } from '../metrics/similarity.js';
 import { runRobustness } from '../pipeline/robustness.js';
-import { commonOptions, dataOptions, normalisationOptions, run } from './common.js';
+import { commonOptions, dataOptions, normalisationOptions, prepare, run, openData } from './common.js';
 import { printScores } from './scores.js';
 import { progress } from './progress.js';
 
@@ -51,10 +50,11 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
   await run(Boolean(argv.json), async (out) => {
     const a = validate(Args, argv);
     const metrics = parseRobustnessMetrics(a.metrics);
-    const methods = methodSpecs(argv.methods).map(configure);
+    const configured = methodSpecs(argv.methods).map(configure);
     const options = RobustnessOptions.parse({ samples: a.samples, radius: a.radius, lipschitzSigma: a.lipschitzSigma });
-    const data = await openDataset(a.data, { n: a.n, size: a.size, resize: a.resize, channels: a.channels, labels: a.labels, root: a.dataRoot });
-    const model = await loadModel(a.model, { device: a.device, threads: a.threads, mean: a.mean, std: a.std });
+    const data = await openData(a);
+    const model = await loadModel(a.model, { device: a.device, threads: a.threads, mean: a.mean, std: a.std, memoryBudget: a.memoryBudget });
+    const methods = await prepare(out, model, data, configured);
     const bar = progress('robustness', a.quiet);
     const r = await runRobustness({
       model, data, methods, metrics, options, reduce: a.reduce, seed: a.seed, batchSize: a.batchSize, internalBatchSize: a.internalBatchSize, out: a.out,

@@ -8,7 +8,6 @@ import { z } from 'zod';
 import { Common, DataOptions, Normalisation, PrecisionOption, validate } from '../config/options.js';
 import { methodSpecs } from '../config/methods.js';
 import { presetMethods, presetValues, RUN_PRESETS } from '../config/presets.js';
-import { openDataset } from '../data/index.js';
 import { UserError } from '../errors.js';
 import { methodNames } from '../methods/registry.js';
 import { loadModel } from '../models/load.js';
@@ -16,7 +15,7 @@ import { parsePerturbations } from '../perturb/index.js';
 import { hasBothLanes, runStability, type Filter } from '../pipeline/stability.js';
 import { summarise } from '../store/aggregate.js';
 import { RunFile } from '../store/run-file.js';
-import { commonOptions, dataOptions, normalisationOptions, precisionOption, run } from './common.js';
+import { commonOptions, dataOptions, normalisationOptions, precisionOption, prepare, run, openData } from './common.js';
 import { table } from './output.js';
 import { progress } from './progress.js';
 
@@ -68,12 +67,13 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
   await run(Boolean(argv.json), async (out) => {
     const a = validate(Args, argv);
     const values = presetValues(a.preset);
-    const methods = presetMethods(a.preset, methodSpecs(argv.methods));
+    const configured = presetMethods(a.preset, methodSpecs(argv.methods));
     const perturbations = a.perturbations ? parsePerturbations(a.perturbations) : values.perturbations;
     const filter = parseFilter(a.filter);
     const shard = parseShard(a.shard);
-    const data = await openDataset(a.data, { n: a.n, size: a.size, resize: a.resize, channels: a.channels, labels: a.labels, root: a.dataRoot });
-    const model = await loadModel(a.model, { device: a.device, precision: a.precision, threads: a.threads, mean: a.mean, std: a.std, onnxForward: a.onnxForward, splitThreads: hasBothLanes(methods) });
+    const data = await openData(a);
+    const model = await loadModel(a.model, { device: a.device, precision: a.precision, threads: a.threads, mean: a.mean, std: a.std, memoryBudget: a.memoryBudget, onnxForward: a.onnxForward, splitThreads: hasBothLanes(configured) });
+    const methods = await prepare(out, model, data, configured);
     const bar = progress('stability', a.quiet);
     const started = Date.now();
     const r = await runStability({

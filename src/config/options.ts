@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { UserError } from '../errors.js';
+import { parseSize } from '../util/memory.js';
 
 export const DEVICE_FORMS = 'cpu, cuda or cuda:N';
 
@@ -36,6 +37,7 @@ export const DataOptions = z.object({
   resize: z.number().int().min(1).optional(),
   channels: z.union([z.literal(1), z.literal(3)]).optional(),
   labels: z.string().optional(),
+  layout: z.enum(['nchw', 'nhwc']).optional(),
 });
 
 export const Normalisation = z.object({
@@ -43,6 +45,16 @@ export const Normalisation = z.object({
   std: z.array(z.number().positive('must be > 0')).optional(),
   /** TorchScript on the CPU: gradient-free calls through the model's ONNX forward twin, when it has one. */
   onnxForward: z.boolean().default(true),
+  /** Bytes the model calls inside one method may take (util/memory.ts); default there. */
+  memoryBudget: z.union([z.string(), z.number()]).optional().transform((v, ctx) => {
+    if (v === undefined) return undefined;
+    try {
+      return parseSize('--memory-budget', v);
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', message: (e as Error).message });
+      return z.NEVER;
+    }
+  }),
 });
 
 /** Parses with a zod schema; failures become a UserError naming each bad option and value. */

@@ -9,6 +9,7 @@ import { openCifar10 } from './cifar.js';
 import { openFolder } from './folder.js';
 import { openIdx } from './idx.js';
 import { openNamed } from './named.js';
+import { openNpy } from './npy.js';
 import { parseSpec, type ParsedSpec } from './spec.js';
 import { openSynthetic } from './synthetic.js';
 import type { Dataset, OpenOptions } from './types.js';
@@ -38,6 +39,7 @@ function checkOptions(o: OpenOptions, kind: ParsedSpec['kind']): void {
       throw new UserError(`--${given[0]} ${o[given[0]]}: applies only to image folders; a ${kind} dataset has a fixed shape and its own labels`);
     }
   }
+  if (kind !== 'npy' && o.layout !== undefined) throw new UserError(`--layout ${o.layout}: applies only to npy: datasets`);
 }
 
 function folderDir(dir: string): string {
@@ -59,6 +61,8 @@ export async function openDataset(spec: string, opts: OpenOptions = {}): Promise
       const labels = p.labels === undefined ? undefined : resolve(p.labels);
       return openIdx(images, labels, { name: `idx:${images}${labels ? `,${labels}` : ''}`, n: opts.n });
     }
+    case 'npy':
+      return openNpy(p.images, p.labels, { n: opts.n, layout: opts.layout });
     case 'cifar10':
       return openCifar10(folderDir(p.dir), p.split, opts.n);
     case 'synthetic':

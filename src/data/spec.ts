@@ -3,6 +3,7 @@
  *   fashion-mnist:test | fashion-mnist:train   IDX files under <root>/fashion-mnist/
  *   mnist:test | mnist:train                   IDX files under <root>/mnist/
  *   idx:IMAGES_FILE[,LABELS_FILE]              raw IDX files, gzipped or not
+ *   npy:IMAGES.npy[,LABELS.npy]                a NumPy image array (float32 in [0,1] or uint8) and labels
  *   cifar10:DIR:test | cifar10:DIR:train       CIFAR-10 binary batches in DIR
  *   synthetic:N[:CxHxW][:K]                    N generated images (default 1x28x28, K=10)
  *   [folder:]DIR                               an image folder (class subfolders, or flat + --labels)
@@ -14,12 +15,13 @@ import type { NamedSet, Split } from './named.js';
 export type ParsedSpec =
   | { kind: 'named'; set: NamedSet; split: Split }
   | { kind: 'idx'; images: string; labels?: string }
+  | { kind: 'npy'; images: string; labels?: string }
   | { kind: 'cifar10'; dir: string; split: Split }
   | { kind: 'synthetic'; count: number; shape: [number, number, number]; classes: number }
   | { kind: 'folder'; dir: string };
 
 export const ACCEPTED_SPECS = [
-  'fashion-mnist:test|train', 'mnist:test|train', 'idx:IMAGES_FILE[,LABELS_FILE]',
+  'fashion-mnist:test|train', 'mnist:test|train', 'idx:IMAGES_FILE[,LABELS_FILE]', 'npy:IMAGES.npy[,LABELS.npy]',
   'cifar10:DIR:test|train', 'synthetic:N[:CxHxW][:K]', '[folder:]DIR (an image folder)',
 ];
 
@@ -64,10 +66,11 @@ export function parseSpec(spec: string): ParsedSpec {
   if (typeof spec !== 'string' || spec.trim() === '') throw bad(String(spec), 'empty');
   const m = /^(fashion-mnist|mnist):(.*)$/.exec(spec);
   if (m) return { kind: 'named', set: m[1] as NamedSet, split: parseSplit(spec, m[2]) };
-  if (spec.startsWith('idx:')) {
+  for (const kind of ['idx', 'npy'] as const) {
+    if (!spec.startsWith(`${kind}:`)) continue;
     const [images, labels, ...extra] = spec.slice(4).split(',');
-    if (!images || extra.length > 0 || labels === '') throw bad(spec, 'expected idx:IMAGES_FILE[,LABELS_FILE]');
-    return { kind: 'idx', images, labels };
+    if (!images || extra.length > 0 || labels === '') throw bad(spec, `expected ${ACCEPTED_SPECS.find((a) => a.startsWith(kind))}`);
+    return { kind, images, labels };
   }
   if (spec.startsWith('cifar10:')) {
     const rest = spec.slice(8);

@@ -60,6 +60,8 @@ export interface OpenOptions {
   channels?: 1 | 3;
   /** Image folder, flat layout: CSV with a header and columns filename,label. */
   labels?: string;
+  /** npy datasets: the image array's layout, where its shape does not decide it. */
+  layout?: 'nchw' | 'nhwc';
   /** Directory holding named datasets (default $FASS_DATA_ROOT, else /usr/share/datasets). */
   root?: string;
 }

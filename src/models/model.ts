@@ -35,6 +35,12 @@ export interface LoadOptions {
   /** fp32 (default) or bf16 autocast; bf16 needs a TorchScript model. */
   precision?: Precision;
   threads?: number;
+  /**
+   * Bytes the model calls inside one method may take (TorchScript; internal batches shrink to fit).
+   * Default: DEFAULT_MEMORY_SHARE of the memory free at load on the CPU; none on CUDA, where
+   * an allocation failure halves the batch instead. 0: no budget.
+   */
+  memoryBudget?: number;
   /** Per-channel normalisation applied inside the adapter (overrides the model card). */
   mean?: number[];
   std?: number[];

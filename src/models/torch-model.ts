@@ -9,6 +9,7 @@ import { checkInputShape, type LoadOptions, type Logits, type Model, type Precis
 import { findForwardTwin } from './forward-twin.js';
 import { OnnxModel } from './onnx-model.js';
 import { defaultThreads } from '../util/threads.js';
+import { defaultMemoryBudget } from '../util/memory.js';
 
 interface NativeError extends Error { code?: string }
 
@@ -54,6 +55,7 @@ export class TorchModel implements Model {
     const precision = opts.precision ?? 'fp32';
     try {
       handle.setPrecision(precision);
+      handle.setMemoryBudget(opts.memoryBudget ?? defaultMemoryBudget(device));
     } catch (e) {
       throw fromNative(e);
     }

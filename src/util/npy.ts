@@ -35,18 +35,16 @@ export function writeNpy(path: string, a: NpyArray): void {
   renameSync(path + '.partial', path);
 }
 
-export function readNpy(path: string): NpyArray {
-  let buf: Buffer;
-  try {
-    buf = readFileSync(path);
-  } catch (e) {
-    throw new InputFileError(path, `cannot read it (${(e as NodeJS.ErrnoException).code ?? e})`);
-  }
-  if (buf.length < 10 || buf.toString('latin1', 0, 6) !== '\x93NUMPY') throw new InputFileError(path, 'not a .npy file (no \\x93NUMPY magic)');
-  const major = buf[6];
-  const hlen = major === 1 ? buf.readUInt16LE(8) : buf.readUInt32LE(8);
+export interface NpyHeader { dtype: NpyArray['dtype']; shape: number[]; /** Byte offset of the data. */ start: number; /** Bytes the data must take. */ bytes: number }
+
+/** Parses the header at the start of `head` (the file's first bytes: at least the whole header). */
+export function parseNpyHeader(path: string, head: Buffer): NpyHeader {
+  if (head.length < 10 || head.toString('latin1', 0, 6) !== '\x93NUMPY') throw new InputFileError(path, 'not a .npy file (no \\x93NUMPY magic)');
+  const major = head[6];
+  const hlen = major === 1 ? head.readUInt16LE(8) : head.readUInt32LE(8);
   const start = major === 1 ? 10 + hlen : 12 + hlen;
-  const header = buf.toString('latin1', major === 1 ? 10 : 12, start);
+  if (head.length < start) throw new InputFileError(path, `truncated .npy header (${head.length} of ${start} bytes)`);
+  const header = head.toString('latin1', major === 1 ? 10 : 12, start);
   const descr = /'descr':\s*'([^']+)'/.exec(header)?.[1];
   const fortran = /'fortran_order':\s*True/.test(header);
   const shapeText = /'shape':\s*\(([^)]*)\)/.exec(header)?.[1];
@@ -54,13 +52,28 @@ export function readNpy(path: string): NpyArray {
   if (!dtype) throw new InputFileError(path, `dtype ${descr} is not supported`, 'use float32, float64, int32, int64 or uint8, little-endian');
   if (fortran) throw new InputFileError(path, 'Fortran order is not supported; save with numpy.ascontiguousarray');
   const shape = (shapeText ?? '').split(',').map((s) => s.trim()).filter(Boolean).map(Number);
-  const count = shape.reduce((a, b) => a * b, 1);
-  const Ctor = CTOR[dtype];
-  if (buf.length - start !== count * Ctor.BYTES_PER_ELEMENT) {
-    throw new InputFileError(path, `holds ${buf.length - start} data bytes, its header says shape (${shape.join(', ')}) of ${dtype}`);
+  return { dtype, shape, start, bytes: shape.reduce((a, b) => a * b, 1) * CTOR[dtype].BYTES_PER_ELEMENT };
+}
+
+export function readNpy(path: string): NpyArray {
+  let buf: Buffer;
+  try {
+    buf = readFileSync(path);
+  } catch (e) {
+    throw new InputFileError(path, `cannot read it (${(e as NodeJS.ErrnoException).code ?? e})`);
   }
+  const { dtype, shape, start, bytes } = parseNpyHeader(path, buf);
+  checkNpyLength(path, buf.length, { dtype, shape, start, bytes });
+  const Ctor = CTOR[dtype];
   const data = new (Ctor as unknown as new (b: ArrayBuffer) => NpyArray["data"])(buf.buffer.slice(buf.byteOffset + start, buf.byteOffset + buf.length) as ArrayBuffer);
   return { dtype, data, shape } as NpyArray;
+}
+
+/** A file whose size disagrees with its header is truncated or padded: an InputFileError. */
+export function checkNpyLength(path: string, fileBytes: number, h: NpyHeader): void {
+  if (fileBytes - h.start !== h.bytes) {
+    throw new InputFileError(path, `holds ${fileBytes - h.start} data bytes, its header says shape (${h.shape.join(', ')}) of ${h.dtype}`);
+  }
 }
 
 /**
