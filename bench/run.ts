@@ -14,6 +14,7 @@ import { similarityBench } from './similarity.js';
 import { stabilityBench } from './stability.js';
 import { streaming } from './streaming.js';
 import { writeResult } from './measure.js';
+import { zooBench } from './zoo.js';
 
 function repoRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
@@ -35,11 +36,14 @@ const suites: Record<string, () => Promise<unknown>> = {
   osr: () => osrBench(ref('fashion_cnn_good.ts.pt')),
   // ResNet-50 at 224 px on one device (cuda when available), fp32 and bf16: scripts/device-bench.
   // FASS_BENCH_SMALL=1 runs it on tiny sizes (ResNet-18, 40 images) to check it on a CPU.
+  // torchvision's models at full size, 224 px, against eager PyTorch; fass stability's peak RSS.
+  zoo: () => zooBench(root),
   'imagenet-scale': () => imagenetScale(root, (v) => writeResult(root, 'imagenet-scale', v)),
 };
 
-// imagenet-scale runs only when named: it needs a ResNet-50 and, at its default sizes, a GPU.
-const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(suites).filter((s) => s !== 'imagenet-scale');
+// imagenet-scale runs only when named (it needs a ResNet-50 and, at its default sizes, a GPU),
+// and so does zoo (seven full-size models on a CPU: about twenty minutes).
+const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(suites).filter((s) => s !== 'imagenet-scale' && s !== 'zoo');
 for (const name of wanted) {
   const run = suites[name];
   if (!run) {

@@ -10,7 +10,7 @@ import { methodSpecs } from '../config/methods.js';
 import { configure, methodNames } from '../methods/registry.js';
 import { loadModel } from '../models/load.js';
 import { attribute } from '../pipeline/attribute.js';
-import { commonOptions, dataOptions, normalisationOptions, precisionOption, prepare, run, openData } from './common.js';
+import { commonOptions, dataOptions, normalisationOptions, openData, precisionOption, prepare, run } from './common.js';
 import { table } from './output.js';
 import { progress } from './progress.js';
 

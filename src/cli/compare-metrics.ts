@@ -24,7 +24,7 @@ import {
   type CompareResult, type CompareSpec, type MetricComparison,
 } from '../pipeline/compare-metrics.js';
 import { writeCompareReport } from '../report/compare-html.js';
-import { commonOptions, dataOptions, normalisationOptions, run, openData } from './common.js';
+import { commonOptions, dataOptions, normalisationOptions, openData, run } from './common.js';
 import { table } from './output.js';
 import { progress, type Progress } from './progress.js';
 

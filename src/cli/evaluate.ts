@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { Common, DataOptions, Normalisation, PrecisionOption, validate } from '../config/options.js';
 import { evaluate } from '../models/evaluate.js';
 import { loadModel } from '../models/load.js';
-import { commonOptions, dataOptions, normalisationOptions, precisionOption, run, openData } from './common.js';
+import { commonOptions, dataOptions, normalisationOptions, openData, precisionOption, run } from './common.js';
 import { table } from './output.js';
 import { progress } from './progress.js';
 

@@ -12,7 +12,7 @@ import { loadModel } from '../models/load.js';
 import { FAITHFULNESS_METRICS, FaithfulnessOptions, parseFaithfulnessMetrics } from '../metrics/faithfulness.js';
 import { REDUCTIONS } from '../metrics/similarity.js';
 import { runFaithfulness } from '../pipeline/faithfulness.js';
-import { commonOptions, dataOptions, normalisationOptions, prepare, run, openData } from './common.js';
+import { commonOptions, dataOptions, normalisationOptions, openData, prepare, run } from './common.js';
 import { printScores } from './scores.js';
 import { progress } from './progress.js';
 

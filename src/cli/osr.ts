@@ -13,7 +13,7 @@ import { loadModel } from '../models/load.js';
 import { osrConfig } from '../metrics/osr.js';
 import { runOsr } from '../pipeline/osr.js';
 import { summariseOsr } from '../store/osr-aggregate.js';
-import { commonOptions, dataOptions, normalisationOptions, prepare, run, openData } from './common.js';
+import { commonOptions, dataOptions, normalisationOptions, openData, prepare, run } from './common.js';
 import { table } from './output.js';
 import { progress } from './progress.js';
 import { parseShard, withRun } from './stability.js';

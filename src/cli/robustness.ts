@@ -12,7 +12,7 @@ import { loadModel } from '../models/load.js';
 import { parseRobustnessMetrics, ROBUSTNESS_METRICS, RobustnessOptions } from '../metrics/robustness.js';
 import { REDUCTIONS } from '../metrics/similarity.js';
 import { runRobustness } from '../pipeline/robustness.js';
-import { commonOptions, dataOptions, normalisationOptions, prepare, run, openData } from './common.js';
+import { commonOptions, dataOptions, normalisationOptions, openData, prepare, run } from './common.js';
 import { printScores } from './scores.js';
 import { progress } from './progress.js';
 

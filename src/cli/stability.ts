@@ -15,7 +15,7 @@ import { parsePerturbations } from '../perturb/index.js';
 import { hasBothLanes, runStability, type Filter } from '../pipeline/stability.js';
 import { summarise } from '../store/aggregate.js';
 import { RunFile } from '../store/run-file.js';
-import { commonOptions, dataOptions, normalisationOptions, precisionOption, prepare, run, openData } from './common.js';
+import { commonOptions, dataOptions, normalisationOptions, openData, precisionOption, prepare, run } from './common.js';
 import { table } from './output.js';
 import { progress } from './progress.js';
 

@@ -164,7 +164,9 @@ export async function attribute(spec: AttributeSpec): Promise<AttributeResult> {
   const files = [...methods.map((m) => `${m.method.name}.npy`), 'targets.npy', 'ids.json', 'errors.json', 'cost.json', 'overlays.png'];
   writeFileSync(join(out, 'ids.json'), JSON.stringify(ids) + '\n');
   writeFileSync(join(out, 'errors.json'), JSON.stringify(errors, null, 2) + '\n');
-  writeFileSync(join(out, 'cost.json'), JSON.stringify({ model: model.path, dataset: data.name, forward_backward_seconds_per_image: fbSeconds, methods: cost }, null, 2) + '\n');
+  // The parameters as run, what the model decided included (Grad-CAM's default layer).
+  const params = Object.fromEntries(methods.map((m) => [m.method.name, m.params]));
+  writeFileSync(join(out, 'cost.json'), JSON.stringify({ model: model.path, dataset: data.name, forward_backward_seconds_per_image: fbSeconds, methods: cost, params }, null, 2) + '\n');
   await writeOverlays(join(out, 'overlays.png'), shown, [c, h, w], methods.map((m) => m.method.name));
   return { out, n: data.size, explained, errors, cost, forward_backward_seconds_per_image: fbSeconds, files };
 }

@@ -5,7 +5,8 @@
  * activations reshaped as pytorch-grad-cam does) within 1e-4 relative L2. The ONNX exports run the
  * forward-only methods. Bad configurations fail in the probe, with messages that say why.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { UserError } from '../../src/errors.js';
@@ -15,7 +16,8 @@ import { prepareMethods } from '../../src/methods/prepare.js';
 import { configure } from '../../src/methods/registry.js';
 import { OnnxModel, TorchModel } from '../../src/models/index.js';
 import type { AttributionInput } from '../../src/methods/types.js';
-import { fixture, readF32, testDevice, throwsWith } from '../helpers.js';
+import { writeNpy } from '../../src/util/npy.js';
+import { cli, fixture, readF32, tempDir, testDevice, throwsWith } from '../helpers.js';
 
 interface Ref { size: number; logits: number[]; targets: number[]; layers: Record<string, { role: string; cam: number[]; shape: number[] }> }
 const refs: Record<string, Ref> = JSON.parse(readFileSync(fixture('zoo', 'zoo.json'), 'utf8'));
@@ -83,6 +85,23 @@ test('bad layers fail in the probe, saying why', async () => {
 test('a model whose output is not (N, classes) fails in the probe', async () => {
   const m = await TorchModel.load(fixture('zoo', 'segmenter.script.pt'), { threads: 1 });
   await throwsWith(prepareMethods(m, [configure({ name: 'saliency' })], [3, 16, 16]), UserError, 'forward returned shape [1, 2, 16, 16]', '[N, classes]');
+});
+
+test('the CLI on a scripted ResNet and an npy file: the default layer is printed and recorded; a bad one ends it before any work', async () => {
+  const dir = tempDir('zoo-cli');
+  const images = join(dir, 'images.npy');
+  writeNpy(images, { dtype: 'float32', data: readF32(fixture('zoo', 'input64.bin')), shape: [2, 3, 64, 64] });
+  const model = fixture('zoo', 'resnet.script.pt');
+  const ok = await cli(['attribute', '--model', model, '--data', `npy:${images}`, '--methods', 'saliency,gradcam', '--out', join(dir, 'maps'), '--threads', '1']);
+  assert.is(ok.code, 0, ok.stderr);
+  assert.ok(ok.stdout.includes('gradcam: layer layer4.0 (activation [1, 64, 2, 2], read as nchw)'), ok.stdout);
+  assert.is(JSON.parse(readFileSync(join(dir, 'maps', 'cost.json'), 'utf8')).params.gradcam.layer, 'layer4.0');
+  const cfg = join(dir, 'bad.yaml');
+  writeFileSync(cfg, `model: ${model}\ndata: npy:${images}\nout: ${join(dir, 'bad')}\nmethods:\n  - {name: saliency}\n  - {name: gradcam, layer: fc}\n`);
+  const bad = await cli(['attribute', '--config', cfg]);
+  assert.is(bad.code, 2, bad.stderr);
+  assert.ok(bad.stderr.includes("method gradcam: layer 'fc' gives activations of shape [1, 10]"), bad.stderr);
+  assert.not.ok(existsSync(join(dir, 'bad', 'cost.json')), 'no work was done');
 });
 
 test.run();
