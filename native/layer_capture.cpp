@@ -86,10 +86,13 @@ std::pair<torch::Tensor, torch::Tensor> LayerModel::forward(const torch::Tensor&
   return {l.scalar_type() == torch::kFloat32 ? l : l.to(torch::kFloat32), out.at(1).toTensor()};
 }
 
-std::string default_layer(ScriptModel& model, const std::vector<int64_t>& input_shape) {
-  const int64_t H = input_shape.at(2), W = input_shape.at(3);
-  InlinedForward f(model.module());
-  // Every call's input and output, read on one mid-grey input.
+namespace {
+
+using Shape = std::optional<std::vector<int64_t>>;
+
+// Each call's (input, output) shape on one mid-grey input of input_shape (nullopt: not a tensor,
+// or not made on that input).
+std::vector<std::pair<Shape, Shape>> call_shapes(ScriptModel& model, InlinedForward& f, const std::vector<int64_t>& input_shape) {
   std::vector<Value*> values;
   std::map<Value*, size_t> slot;
   for (const auto& c : f.calls())
@@ -98,55 +101,83 @@ std::string default_layer(ScriptModel& model, const std::vector<int64_t>& input_
   std::vector<Value*> hoisted;
   for (Value* v : values) hoisted.push_back(f.hoist(v));
   auto fn = function_of(f, hoisted);
-  auto probe = torch::full({1, input_shape.at(1), H, W}, 0.5f);
   std::vector<c10::IValue> out;
   {
     torch::NoGradGuard no_grad;
-    out = run(model, *fn, probe);
+    out = run(model, *fn, torch::full({1, input_shape.at(1), input_shape.at(2), input_shape.at(3)}, 0.5f));
   }
-  auto shape_of = [&](Value* v) -> std::optional<std::vector<int64_t>> {
-    if (!slot.count(v)) return std::nullopt;
-    const auto& iv = out.at(1 + slot[v]);
-    if (!iv.isTensor()) return std::nullopt;
-    return iv.toTensor().sizes().vec();
+  auto shape = [&](Value* v) -> Shape {
+    if (!slot.count(v) || !out.at(1 + slot[v]).isTensor()) return std::nullopt;
+    return out.at(1 + slot[v]).toTensor().sizes().vec();
   };
-  const auto kinds = module_kinds(model.module());
-  auto kind = [&](const std::string& path) { auto k = kinds.find(path); return k == kinds.end() ? ModuleKind{} : k->second; };
-  const auto& calls = f.calls();
-  auto first_leaf = [&](const ModuleCall& c) -> const ModuleCall* {
+  std::vector<std::pair<Shape, Shape>> shapes;
+  for (const auto& c : f.calls()) shapes.emplace_back(shape(c.input), shape(c.output));
+  return shapes;
+}
+
+struct Tree {
+  std::unordered_map<std::string, ModuleKind> kinds;
+  const std::vector<ModuleCall>& calls;
+  ModuleKind kind(const std::string& path) const {
+    auto k = kinds.find(path);
+    return k == kinds.end() ? ModuleKind{} : k->second;
+  }
+  // The first leaf module called inside call c.
+  const ModuleCall* first_leaf(const ModuleCall& c) const {
     for (const auto& d : calls)
       if (d.start > c.start && d.finish < c.finish && kind(d.path).leaf) return &d;
     return nullptr;
-  };
-  // Transformers: the last block that keeps a token or channels-last grid and starts with a norm.
+  }
+};
+
+// Transformers: the first norm of the last block that keeps a token sequence or channels-last
+// grid (input shape = output shape) and starts with a norm; null for a model without such blocks.
+const ModuleCall* transformer_norm(const Tree& t, const std::vector<std::pair<Shape, Shape>>& shapes, int64_t H, int64_t W) {
   const ModuleCall* block = nullptr;
-  for (const auto& c : calls) {
-    auto in = shape_of(c.input), o = shape_of(c.output);
+  for (size_t i = 0; i < t.calls.size(); ++i) {
+    const auto& c = t.calls[i];
+    const auto& [in, out] = shapes[i];
     Grid g;
-    if (kind(c.path).leaf || !in || !o || *in != *o || !find_grid(*o, H, W, g) || g.layout == Layout::nchw) continue;
-    const ModuleCall* leaf = first_leaf(c);
-    if (leaf && kind(leaf->path).norm && (!block || c.start > block->start)) block = &c;
+    if (t.kind(c.path).leaf || !in || !out || *in != *out || !find_grid(*out, H, W, g) || g.layout == Layout::nchw) continue;
+    const ModuleCall* leaf = t.first_leaf(c);
+    if (leaf && t.kind(leaf->path).norm && (!block || c.start > block->start)) block = &c;
   }
-  if (block) return first_leaf(*block)->path;
-  // CNNs: the last (N,C,h,w) grid of a block or a weighted layer (a lone activation or pool is
-  // not a layer one picks), from the innermost module with children that returns it.
+  return block ? t.first_leaf(*block) : nullptr;
+}
+
+// CNNs: the last (N,C,h,w) grid of a block or a weighted layer (a lone activation or pool is not
+// a layer one picks), from the innermost module with children that returns that very tensor.
+const ModuleCall* cnn_block(const Tree& t, const std::vector<std::pair<Shape, Shape>>& shapes, int64_t H, int64_t W) {
   const ModuleCall* last = nullptr;
-  for (const auto& c : calls) {
-    if (kind(c.path).leaf && !kind(c.path).weighted) continue;
-    auto o = shape_of(c.output);
+  for (size_t i = 0; i < t.calls.size(); ++i) {
+    const auto& c = t.calls[i];
+    const auto& out = shapes[i].second;
     Grid g;
-    if (o && find_grid(*o, H, W, g) && g.layout == Layout::nchw && g.h * g.w > 1 && (!last || c.finish > last->finish)) last = &c;
+    if (t.kind(c.path).leaf && !t.kind(c.path).weighted) continue;
+    if (out && find_grid(*out, H, W, g) && g.layout == Layout::nchw && g.h * g.w > 1 && (!last || c.finish > last->finish)) last = &c;
   }
-  if (!last)
+  if (!last) return nullptr;
+  const ModuleCall* pick = last;
+  for (const auto& c : t.calls) {
+    if (c.output != last->output) continue;
+    const bool block = !t.kind(c.path).leaf;
+    if (t.kind(pick->path).leaf ? (block || c.start > pick->start) : (block && c.start > pick->start)) pick = &c;
+  }
+  return pick;
+}
+
+}  // namespace
+
+std::string default_layer(ScriptModel& model, const std::vector<int64_t>& input_shape) {
+  const int64_t H = input_shape.at(2), W = input_shape.at(3);
+  InlinedForward f(model.module());
+  const auto shapes = call_shapes(model, f, input_shape);
+  const Tree tree{module_kinds(model.module()), f.calls()};
+  const ModuleCall* pick = transformer_norm(tree, shapes, H, W);
+  if (!pick) pick = cnn_block(tree, shapes, H, W);
+  if (!pick)
     throw UserError("no layer of the model gives a spatial activation for inputs of shape " + shape_str(input_shape) +
                     "; name one with layer=..., one of: " + available(model));
-  const ModuleCall* pick = last;
-  for (const auto& c : calls) {
-    if (c.output != last->output) continue;
-    const bool better = kind(pick->path).leaf ? (!kind(c.path).leaf || c.start > pick->start)
-                                                  : (!kind(c.path).leaf && c.start > pick->start);
-    if (better) pick = &c;
-  }
   return pick->path;
 }
 
