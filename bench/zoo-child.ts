@@ -1,9 +1,9 @@
 /**
  * One model's fass side of `npm run bench zoo`, in a process of its own so that its peak RSS is
- * its own: saliency, Grad-CAM (the default layer) and IG (Gauss-Legendre, STEPS) on the first N
- * images of a folder at 224 px, each the median seconds of REPS timed calls after a warm-up. Writes
- * the images and targets to OUT for the PyTorch side, and prints JSON.
- * Usage: node dist/bench/zoo-child.js MODEL FOLDER N STEPS REPS THREADS OUT
+ * its own: saliency and Grad-CAM (the default layer) on the first N images of a folder at 224 px,
+ * IG (Gauss-Legendre, STEPS) on the first IG_N of them, each the median seconds of REPS timed
+ * calls after a warm-up. Writes the images and targets to OUT for the PyTorch side; prints JSON.
+ * Usage: node dist/bench/zoo-child.js MODEL FOLDER N IG_N STEPS REPS THREADS OUT
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,7 +14,7 @@ import { argmax } from '../src/models/model.js';
 import { TorchModel } from '../src/models/torch-model.js';
 import { median } from './measure.js';
 
-const [modelPath, folder, n, steps, reps, threads, out] = process.argv.slice(2);
+const [modelPath, folder, n, igN, steps, reps, threads, out] = process.argv.slice(2);
 const data = await openDataset(folder, { n: Number(n), size: 224 });
 let batch;
 for await (const b of data.batches(Number(n))) batch = b;
@@ -24,9 +24,11 @@ const targets = argmax(await model.predict(batch.data, batch.shape));
 writeFileSync(join(out, 'images.bin'), batch.data);
 const prepared = await prepareMethods(model, ['saliency', 'gradcam', 'integrated_gradients'].map((name) =>
   configure(name === 'integrated_gradients' ? { name, n_steps: Number(steps) } : { name })), data.shape);
-const input = { data: batch.data, shape: batch.shape, targets, seeds: new Uint32Array(batch.shape[0]) };
+const [, c, h, w] = batch.shape;
+const inputOf = (k: number) => ({ data: batch.data.subarray(0, k * c * h * w), shape: [k, c, h, w] as [number, number, number, number], targets: targets.subarray(0, k), seeds: new Uint32Array(k) });
 const seconds: Record<string, number> = {};
 for (const m of prepared.methods) {
+  const input = inputOf(m.method.name === 'integrated_gradients' ? Number(igN) : batch.shape[0]);
   await m.method.run(model, input, m.params, {});
   const times: number[] = [];
   for (let r = 0; r < Number(reps); r++) {

@@ -2,8 +2,8 @@
  * torchvision's model zoo at full size (scripts/make-zoo.py --full: random weights, 224 px),
  * scripted (the usual way), on a folder of generated JPEGs:
  *
- * - per model, images/s of saliency, Grad-CAM (its default layer) and IG (32 steps), each the
- *   median of timed calls on the same images, fass (bench/zoo-child.ts) against the same
+ * - per model, images/s of saliency and Grad-CAM (its default layer) on 8 images and IG (32 steps)
+ *   on 2 (64 rows, whole kernel batches), each the median of timed calls on the same images, fass (bench/zoo-child.ts) against the same
  *   computation in eager PyTorch run just after it (bench/zoo_torch.py), and each side's peak RSS;
  * - the memory target: peak RSS of `fass stability` with saliency, integrated_gradients (50 steps)
  *   and gradcam on densenet121, convnext_tiny and vit_b_16, with the default memory budget and
@@ -12,7 +12,9 @@
  *   the demo's six methods at their defaults on one image and its horizontal flip: exit code,
  *   pairs kept and errors, seconds, peak RSS (FASS_BENCH_ZOO_SIX=0 skips it).
  *
- * FASS_BENCH_ZOO_MODELS (comma-separated), _IMAGES (2), _REPS (3), _STEPS (32) change the sizes.
+ * FASS_BENCH_ZOO_MODELS (comma-separated), _IMAGES (8: one CPU kernel batch at 224 px, so no call is
+ * padded), _IG_IMAGES (2), _REPS (3), _STEPS (32), _MEMORY_IMAGES (2) change the
+ * sizes.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -44,7 +46,7 @@ export async function zooBench(root: string) {
   const dir = join(root, 'bench', 'models', 'zoo');
   const models = (process.env.FASS_BENCH_ZOO_MODELS ?? MODELS.join(',')).split(',');
   const env = (k: string, d: number) => Number(process.env[`FASS_BENCH_ZOO_${k}`] ?? d);
-  const images = env('IMAGES', 2), reps = env('REPS', 3), steps = env('STEPS', 32);
+  const images = env('IMAGES', 8), igImages = env('IG_IMAGES', 2), reps = env('REPS', 3), steps = env('STEPS', 32), memoryImages = env('MEMORY_IMAGES', 2);
   const threads = availableParallelism();
   if (models.some((m) => !existsSync(join(dir, `${m}.script.pt`)))) {
     process.stderr.write('bench zoo: writing the full-size models (scripts/make-zoo.py --full)\n');
@@ -58,14 +60,14 @@ export async function zooBench(root: string) {
     const perModel: Record<string, unknown> = {};
     for (const arch of models) {
       process.stderr.write(`bench zoo: ${arch}\n`);
-      const f = json(process.execPath, [join(root, 'dist', 'bench', 'zoo-child.js'), join(dir, `${arch}.script.pt`), folder, String(images), String(steps), String(reps), String(threads), tmp]);
+      const f = json(process.execPath, [join(root, 'dist', 'bench', 'zoo-child.js'), join(dir, `${arch}.script.pt`), folder, String(images), String(igImages), String(steps), String(reps), String(threads), tmp]);
       const fs = f.seconds as Record<string, number>;
-      const t = json('/usr/bin/python3', [join(root, 'bench', 'zoo_torch.py'), arch, join(tmp, 'images.bin'), (f.targets as number[]).join(','), String(f.layer), String(steps), '32', String(reps), String(threads)]);
-      const rate = (s: number) => images / s;
+      const t = json('/usr/bin/python3', [join(root, 'bench', 'zoo_torch.py'), arch, join(tmp, 'images.bin'), (f.targets as number[]).join(','), String(f.layer), String(igImages), String(steps), '32', String(reps), String(threads)]);
+      const rate = (s: number) => images / s, igRate = (s: number) => igImages / s;
       perModel[arch] = {
         layer: f.layer,
-        images_per_s: { saliency: rate(fs.saliency), gradcam: rate(fs.gradcam), integrated_gradients: rate(fs.integrated_gradients) },
-        pytorch_images_per_s: { saliency: rate(t.saliency as number), gradcam: rate(t.gradcam as number), integrated_gradients: rate(t.ig as number) },
+        images_per_s: { saliency: rate(fs.saliency), gradcam: rate(fs.gradcam), integrated_gradients: igRate(fs.integrated_gradients) },
+        pytorch_images_per_s: { saliency: rate(t.saliency as number), gradcam: rate(t.gradcam as number), integrated_gradients: igRate(t.ig as number) },
         speedup_vs_pytorch: { saliency: (t.saliency as number) / fs.saliency, gradcam: (t.gradcam as number) / fs.gradcam, integrated_gradients: (t.ig as number) / fs.integrated_gradients },
         peak_rss_gb: { fass: (f.max_rss_bytes as number) / 2 ** 30, pytorch: (t.max_rss_bytes as number) / 2 ** 30 },
       };
@@ -75,7 +77,7 @@ export async function zooBench(root: string) {
     for (const arch of MEMORY_MODELS.filter((m) => models.includes(m))) {
       for (const budget of ['default', 'none']) {
         const out = join(tmp, `${arch}-${budget}.duckdb`);
-        const r = peakRss([process.execPath, cli, 'stability', '--model', join(dir, `${arch}.script.pt`), '--data', folder, '--n', String(images),
+        const r = peakRss([process.execPath, cli, 'stability', '--model', join(dir, `${arch}.script.pt`), '--data', folder, '--n', String(memoryImages),
           ...NORMALISE, '--methods', 'saliency,integrated_gradients,gradcam', '--perturbations', 'hflip', '--out', out, '--quiet',
           ...(budget === 'none' ? ['--memory-budget', 'none'] : [])]);
         memory[`${arch}/${budget}`] = { peak_rss_gb: r.max_rss_bytes / 2 ** 30, seconds: r.seconds, exit: r.exit };
@@ -93,7 +95,7 @@ export async function zooBench(root: string) {
         process.stderr.write(`  six methods ${arch} (${how}): ${JSON.stringify(six[`${arch}/${how}`])}\n`);
       }
     }
-    return { suite: 'zoo', machine: machine(), images, reps, ig_steps: steps, threads, models: perModel, stability_peak_rss: memory, target_peak_rss_gb: 4, six_methods: six };
+    return { suite: 'zoo', machine: machine(), images, ig_images: igImages, memory_images: memoryImages, reps, ig_steps: steps, threads, models: perModel, stability_peak_rss: memory, target_peak_rss_gb: 4, six_methods: six };
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

@@ -2,7 +2,7 @@
 """The PyTorch side of `npm run bench zoo`: one full-size torchvision model (scripts/make-zoo.py's
 build_full: the same weights as the TorchScript file fass runs), eager, on the images fass read
 (float32 .bin, (B,3,224,224), normalised here with ImageNet's mean and std as fass does inside
-its model adapter), explaining the same targets:
+its model adapter), explaining the same targets; IG on the first IG_N images, as fass:
 
   saliency   one forward and backward of the batch (torch.autograd.grad of the target logits)
   gradcam    forward and backward with a forward hook at fass's layer (token and channels-last
@@ -12,7 +12,7 @@ its model adapter), explaining the same targets:
 
 Each the median seconds of `reps` timed calls after a warm-up; threads as given. Prints JSON:
 {"saliency": s, "gradcam": s, "ig": s, "max_rss_bytes": n}.
-Usage: zoo_torch.py ARCH IMAGES.bin TARGETS(comma-separated) LAYER STEPS INTERNAL REPS THREADS
+Usage: zoo_torch.py ARCH IMAGES.bin TARGETS(comma-separated) LAYER IG_N STEPS INTERNAL REPS THREADS
 """
 import importlib.util
 import json
@@ -25,8 +25,8 @@ import time
 import numpy as np
 import torch
 
-arch, images, targets, layer, steps, internal, reps, threads = sys.argv[1:9]
-steps, internal, reps = int(steps), int(internal), int(reps)
+arch, images, targets, layer, ig_n, steps, internal, reps, threads = sys.argv[1:10]
+ig_n, steps, internal, reps = int(ig_n), int(steps), int(internal), int(reps)
 torch.set_num_threads(int(threads))
 spec = importlib.util.spec_from_file_location('make_zoo', os.path.join(os.path.dirname(__file__), '..', 'scripts', 'make-zoo.py'))
 zoo = importlib.util.module_from_spec(spec)
@@ -64,15 +64,15 @@ def ig():
     nodes, weights = np.polynomial.legendre.leggauss(steps)
     alphas = [float(v) for v in (nodes + 1) / 2]
     ws = [float(v) for v in weights / 2]
-    n = len(t)
-    points = torch.cat([a * raw for a in alphas])  # baseline 0, Captum's layout: step-major
-    tt = t.repeat(steps)
+    n, x0 = ig_n, raw[:ig_n]
+    points = torch.cat([a * x0 for a in alphas])  # baseline 0, Captum's layout: step-major
+    tt = t[:ig_n].repeat(steps)
     grads = []
     for b in range(0, len(points), internal):
         x = points[b:b + internal].clone().requires_grad_(True)
         grads.append(torch.autograd.grad(f(x).gather(1, tt[b:b + internal].view(-1, 1)).sum(), x)[0])
     g = torch.cat(grads).view(steps, n, 3, 224, 224)
-    return raw * sum(w * g[i] for i, w in enumerate(ws))
+    return x0 * sum(w * g[i] for i, w in enumerate(ws))
 
 
 def timed(fn):
