@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RunFile } from '../store/run-file.js';
 import { summariseScores, type MetricSummary } from '../store/score-aggregate.js';
-import type { SampleRow, ScoreRow, VectorRow } from '../store/schema.js';
+import { storedLabel, type SampleRow, type ScoreRow, type VectorRow } from '../store/schema.js';
 import { runConfig as stabilityConfig } from './stability.js';
 
 export interface MetricRunBase {
@@ -107,7 +107,7 @@ async function runBatch(s: MetricRunBase, scorer: Scorer, b: Batch, done: Set<nu
   const targets = argmax(logits);
   const good = todo.map((_, j) => j).filter((j) => !bad.has(j));
   todo.forEach((i, j) => {
-    const id = b.ids[i], index = b.indices[i], label = b.labels[i] >= 0 ? b.labels[i] : null;
+    const id = b.ids[i], index = b.indices[i], label = storedLabel(b.labels[i]);
     if (bad.has(j)) {
       samples.push({ sample_index: index, sample_id: id, label, status: 'error', clean_pred: null, reason: 'non-finite logits' });
       scores.push(...errorRows(s, scorer, id, index, label, 'non-finite logits of the clean image'));

@@ -11,7 +11,7 @@ import type { RunContext } from '../methods/types.js';
 import { argmax, nonFiniteRows, type Model } from '../models/model.js';
 import { OsrMetric, requireTorchForOsr, type Neighbours, type OsrConfig } from '../metrics/osr.js';
 import { RunFile } from '../store/run-file.js';
-import type { OsrImageRow, OsrRow, SampleRow } from '../store/schema.js';
+import { storedLabel, type OsrImageRow, type OsrRow, type SampleRow } from '../store/schema.js';
 import { runConfig as stabilityConfig, shardRange } from './stability.js';
 
 export interface OsrSpec {
@@ -103,10 +103,10 @@ export async function osrBatch(
   todo.forEach((i, j) => {
     const id = b.ids[i], index = b.indices[i];
     if (bad.has(j)) {
-      samples.push({ sample_index: index, sample_id: id, label: b.labels[i], status: 'error', clean_pred: null, reason: 'non-finite logits' });
+      samples.push({ sample_index: index, sample_id: id, label: storedLabel(b.labels[i]), status: 'error', clean_pred: null, reason: 'non-finite logits' });
       errorRows(id, index, 'non-finite logits of the clean image');
     } else {
-      samples.push({ sample_index: index, sample_id: id, label: b.labels[i], status: 'ok', clean_pred: pred[j], reason: null });
+      samples.push({ sample_index: index, sample_id: id, label: storedLabel(b.labels[i]), status: 'ok', clean_pred: pred[j], reason: null });
       good.push(j);
     }
   });

@@ -16,7 +16,7 @@ import { similarity, type Reduction, type SimilarityMetric } from '../metrics/si
 import { align, perturb, validMask, type PerturbationSpec } from '../perturb/index.js';
 import { RunFile } from '../store/run-file.js';
 import { TorchModel } from '../models/torch-model.js';
-import type { GalleryRow, PairRow, SampleRow, SimilarityColumn } from '../store/schema.js';
+import { storedLabel, type GalleryRow, type PairRow, type SampleRow, type SimilarityColumn } from '../store/schema.js';
 import { galleryStrip } from '../report/strip.js';
 
 export type Filter = { kind: 'top1' } | { kind: 'none' } | { kind: 'margin'; delta: number };
@@ -139,10 +139,10 @@ async function runBatch(s: StabilitySpec, b: Batch, done: Set<number>, ctx: RunC
   todo.forEach((i, j) => {
     const id = b.ids[i], index = b.indices[i];
     if (bad.has(j)) {
-      samples.push({ sample_index: index, sample_id: id, label: b.labels[i], status: 'error', clean_pred: null, reason: 'non-finite logits' });
+      samples.push({ sample_index: index, sample_id: id, label: storedLabel(b.labels[i]), status: 'error', clean_pred: null, reason: 'non-finite logits' });
       pairs.push(...errorPairs(s, id, index, 'non-finite logits of the clean image'));
     } else {
-      samples.push({ sample_index: index, sample_id: id, label: b.labels[i], status: 'ok', clean_pred: targets[j], reason: null });
+      samples.push({ sample_index: index, sample_id: id, label: storedLabel(b.labels[i]), status: 'ok', clean_pred: targets[j], reason: null });
     }
   });
   if (good.length === 0) return { samples, pairs, gallery };

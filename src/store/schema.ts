@@ -63,9 +63,15 @@ export interface GalleryRow {
 
 export type PairStatus = 'kept' | 'filtered' | 'error';
 
+/** A dataset label as every run kind stores it: null where unknown (datasets say -1). */
+export function storedLabel(label: number): number | null {
+  return label >= 0 ? label : null;
+}
+
 export interface SampleRow {
   sample_index: number;
   sample_id: string;
+  /** null where the dataset has no label (storedLabel). */
   label: number | null;
   status: 'ok' | 'error';
   clean_pred: number | null;

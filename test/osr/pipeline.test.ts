@@ -48,6 +48,17 @@ test('fass osr: exactly one row per (sample, method), a summary, --json', async 
   assert.ok(j.summary.images.noise_changed.mean !== undefined);
 });
 
+test('fass export on an OSR run writes its osr and osr_images tables beside samples', async () => {
+  const { readFileSync } = await import('node:fs');
+  const r = await cli(['export', join(dir, 'whole.duckdb'), '--format', 'csv', '--out', join(dir, 'whole'), '--json']);
+  assert.is(r.code, 0, r.stderr);
+  const lines = (t: string) => readFileSync(join(dir, `whole.${t}.csv`), 'utf8').trim().split('\n');
+  assert.is(lines('osr').length, 1 + 6 * 2);
+  assert.ok(lines('osr')[0].includes('method'), lines('osr')[0]);
+  assert.is(lines('osr_images').length, 1 + 6);
+  assert.is(lines('samples').length, 1 + 6);
+});
+
 test('fass report on an OSR run: the neighbours and method tables', async () => {
   const html = join(dir, 'osr.html');
   const r = await cli(['report', join(dir, 'whole.duckdb'), '--out', html]);
