@@ -140,10 +140,10 @@ export interface Native {
   cudaResetPeak(index?: number): void;
   // --- black-box kernels (kernels_wrap.cpp) ---
   /** Kernels of occlusion, lime, kernel_shap and rise (native/kernels/). Masks are keep masks (K,1,H,W). */
-  kernels: import('./methods/blackbox/kernels.js').BlackBoxKernels;
+  kernels: BlackBoxKernels;
   // --- perturbations (perturb_wrap.cpp) ---
   /** Perturbations, alignment and valid masks (native/perturb/); used through src/perturb/apply.ts. */
-  perturb: import('./perturb/native-ops.js').NativePerturb;
+  perturb: NativePerturb;
   // --- robustness and faithfulness (metrics_wrap.cpp) ---
   /** Neighbours, per-neighbour robustness ratios and deletion/insertion curves (native/metrics/). */
   metrics: NativeMetrics;
@@ -154,10 +154,80 @@ export interface Native {
    * Resolves to one Float64Array of scores (NaN: degenerate) and one reason per pair, by metric key.
    */
   similarity(
-    a: Tensor, b: Tensor, mask: Tensor | null, metrics: import('./metrics/similarity.js').NativeSimilarityMetric[],
+    a: Tensor, b: Tensor, mask: Tensor | null, metrics: NativeSimilarityMetric[],
     reduce?: string, threads?: number,
-  ): Promise<import('./metrics/similarity.js').NativeSimilarityResult>;
+  ): Promise<NativeSimilarityResult>;
 }
+
+// --- the engine's perturbation calls (bindings/perturb_wrap.cpp over native/perturb/) ---
+// Pixel conventions: x right, y down, pixel centres at integers, centre ((W-1)/2, (H-1)/2).
+export type NativeGeometry =
+  | { kind: 'rotate'; degrees: number; interpolation?: 'bilinear' | 'nearest' }
+  | { kind: 'translate'; dx: number; dy: number; interpolation?: 'bilinear' | 'nearest' }
+  | { kind: 'scale'; factor: number; interpolation?: 'bilinear' | 'nearest' }
+  | { kind: 'hflip' };
+export type NativePhotometric =
+  | { kind: 'brightness' | 'contrast'; factor: number }
+  | { kind: 'gamma'; gamma: number }
+  | { kind: 'blur' | 'noise'; sigma: number };
+export type NativeOp = NativeGeometry | NativePhotometric;
+
+export interface NativePerturb {
+  /** x (N,C,H,W) floating point -> the perturbed batch; seeds (N) int64 for noise. Worker thread. */
+  apply(x: Tensor, op: NativeOp, seeds?: Tensor | null, threads?: number): Promise<Tensor>;
+  /** maps (N,C,H,W) or (N,H,W) of the perturbed twin -> A(q) = A'(T(q)), bilinear; photometric ops resolve to `maps` itself. */
+  align(maps: Tensor, op: NativeOp, threads?: number): Promise<Tensor>;
+  /** (H,W) uint8: T(q) inside the frame, eroded by one pixel; all ones for photometric ops. Synchronous. */
+  validMask(op: NativeOp, h: number, w: number): Tensor;
+}
+
+// --- the black-box methods' kernels (bindings/kernels_wrap.cpp over native/kernels/) ---
+/** Every call runs in a worker thread. Labels are int64 (H,W), or (N,H,W) with a sample index. */
+export interface BlackBoxKernels {
+  /** Captum's occlusion windows as keep masks (1+P,1,H,W); row 0 keeps everything (the clean image). */
+  occlusionMasks(h: number, w: number, windowH: number, windowW: number, strideH: number, strideW: number): Promise<Tensor>;
+  /** (1,H,W): per pixel, the mean of scores[0] - scores[1+p] over the windows p covering it. */
+  occlusionAverage(scores: Tensor, masks: Tensor): Promise<Tensor>;
+  /** images[sample] * keep + baseline * (1 - keep) for keep rows [start, end); baseline (C) or (C,H,W). */
+  composeMasked(images: Tensor, sample: number, keep: Tensor, start: number, end: number, baseline: Tensor): Promise<Tensor>;
+  /** acc + sum_k scores[k] masks[k], float64 (1,H,W); acc null to start from zero. */
+  accumulateMasks(acc: Tensor | null, scores: Tensor, masks: Tensor): Promise<Tensor>;
+  /** A k x k grid segmentation (H,W). */
+  gridSegments(h: number, w: number, k: number): Promise<Tensor>;
+  /** SLIC labels (N,H,W) and each image's segment count. */
+  slic(x: Tensor, nSegments: number, compactness: number, maxIter?: number): Promise<{ labels: Tensor; segments: number[] }>;
+  /** Keep masks (end-start,1,H,W): z[s, label(pixel)] for rows [start, end) of z (S,M). */
+  segmentMasks(labels: Tensor, sample: number, z: Tensor, start: number, end: number): Promise<Tensor>;
+  /** values[label(pixel)] as (1,H,W). */
+  segmentValues(labels: Tensor, sample: number, values: Tensor): Promise<Tensor>;
+  /** (head.length + draws, m) binary rows: head rows all ones (1) or all zeros (0), then Bernoulli(p) draws from `seed`. */
+  binarySamples(seed: number, draws: number, m: number, p: number, head?: number[]): Promise<Tensor>;
+  /** sklearn Ridge(alpha, fit_intercept).fit(x, y, sample_weight=w), solved in float64. */
+  weightedRidge(x: Tensor, y: Tensor, w: Tensor, alpha: number, intercept: boolean): Promise<{ coef: Tensor; intercept: number }>;
+  /** LIME's weighted ridge of y on z with the exponential kernel on cosine distance. */
+  limeFit(z: Tensor, y: Tensor, alpha: number, kernelWidth: number): Promise<{ coef: Tensor; intercept: number }>;
+  /** Kernel SHAP's Shapley-kernel regression under sum(phi) = fx - f0. */
+  kernelShapFit(z: Tensor, y: Tensor, fx: number, f0: number): Promise<Tensor>;
+  /** RISE's draws for one sample: grids (n,1,s,s) and crop offsets (n,2). */
+  riseDraws(seed: number, n: number, s: number, p: number, h: number, w: number): Promise<{ grids: Tensor; shifts: Tensor }>;
+  /** RISE keep masks (end-start,1,H,W) from draws [start, end). */
+  riseMasks(grids: Tensor, shifts: Tensor, start: number, end: number, h: number, w: number): Promise<Tensor>;
+}
+
+// --- similarity (bindings/similarity_wrap.cpp over native/similarity/) ---
+/** A metric as the engine reads it (metrics/similarity.ts builds it from a SimilarityMetric). */
+export interface NativeSimilarityMetric {
+  name: string;
+  key: string;
+  window?: 'gaussian' | 'uniform';
+  abs?: boolean;
+  signed?: boolean;
+  frac?: number;
+  k?: number;
+}
+
+/** Native result: per metric key, one score and one reason (null: none) per pair. */
+export type NativeSimilarityResult = Record<string, { scores: Float64Array; reasons: (string | null)[] }>;
 
 export interface NativeMetrics {
   /** x (N,C,H,W) -> {x: (N*n,C,H,W)}: x + U(-scale, scale) or N(0, scale^2) noise from each sample's seed, or x + fixed (N,n,C,H,W). */

@@ -123,7 +123,7 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
     const values = presetValues('default');
     const perturbations = a.perturbations ? parsePerturbations(a.perturbations) : values.perturbations;
     const osr = osrConfig({ ganEpochs: a.ganEpochs, ganSamples: a.ganSamples, ganCopies: a.ganCopies });
-    const robustness = RobustnessOptions.parse({ samples: a.samples });
+    const robustness = validate(RobustnessOptions, { samples: a.samples });
     const data = await openData(a);
     const models: Model[] = [];
     try {
@@ -134,7 +134,7 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
         models: [models[0], models[1]], data, methods, metrics, seed: a.seed, out: a.out, internalBatchSize: a.internalBatchSize,
         osr: { options: osr, k: a.k },
         robustness: { options: robustness, batchSize: 16, reduce: 'sum' },
-        faithfulness: { options: FaithfulnessOptions.parse({}), batchSize: 32 },
+        faithfulness: { options: validate(FaithfulnessOptions, {}), batchSize: 32 },
         stability: { perturbations, metrics: values.metrics, reduce: values.reduce, preset: 'default', batchSize: 64 },
       };
       out.say(planLines(spec, labels).join('\n'));

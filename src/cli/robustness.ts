@@ -51,7 +51,7 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
     const a = validate(Args, argv);
     const metrics = parseRobustnessMetrics(a.metrics);
     const configured = methodSpecs(argv.methods).map(configure);
-    const options = RobustnessOptions.parse({ samples: a.samples, radius: a.radius, lipschitzSigma: a.lipschitzSigma });
+    const options = validate(RobustnessOptions, { samples: a.samples, radius: a.radius, lipschitzSigma: a.lipschitzSigma });
     const data = await openData(a);
     const model = await loadModel(a.model, { device: a.device, threads: a.threads, mean: a.mean, std: a.std, memoryBudget: a.memoryBudget });
     const methods = await prepare(out, model, data, configured);

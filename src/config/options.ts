@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { UserError } from '../errors.js';
 import { parseSize } from '../util/memory.js';
+import { asFlag, parseWith } from './validate.js';
 
 export const DEVICE_FORMS = 'cpu, cuda or cuda:N';
 
@@ -57,14 +58,7 @@ export const Normalisation = z.object({
   }),
 });
 
-/** Parses with a zod schema; failures become a UserError naming each bad option and value. */
+/** Parses CLI options with a zod schema; failures are a UserError naming each bad flag and value. */
 export function validate<T extends z.ZodType>(schema: T, args: Record<string, unknown>): z.infer<T> {
-  const r = schema.safeParse(args);
-  if (r.success) return r.data;
-  const lines = r.error.issues.map((i) => {
-    const key = i.path.map(String).join('.');
-    const flag = '--' + key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
-    return `${flag} ${JSON.stringify(args[String(i.path[0])])}: ${i.message}`;
-  });
-  throw new UserError(`invalid option${lines.length > 1 ? 's' : ''}:\n  ${lines.join('\n  ')}`);
+  return parseWith(schema, args, '', 'option', asFlag);
 }

@@ -3,6 +3,7 @@
  * a UserError naming the method, the parameter, the value and what is accepted.
  */
 import { UserError } from '../errors.js';
+import { parseWith } from '../config/validate.js';
 import { gradcam } from './gradcam.js';
 import { gradientShap } from './gradient-shap.js';
 import { inputXGradient } from './input-x-gradient.js';
@@ -41,14 +42,5 @@ export interface ConfiguredMethod {
 export function configure(spec: { name: string } & Record<string, unknown>): ConfiguredMethod {
   const method = getMethod(spec.name);
   const { name, ...raw } = spec;
-  const r = method.params.safeParse(raw);
-  if (!r.success) {
-    const lines = r.error.issues.map((i) => {
-      const key = i.path.map(String).join('.') || (i.code === 'unrecognized_keys' ? (i as { keys?: string[] }).keys?.join(', ') ?? '' : '');
-      const value = i.path.length ? JSON.stringify((raw as Record<string, unknown>)[String(i.path[0])]) : '';
-      return `${key}${value ? ` ${value}` : ''}: ${i.message}`;
-    });
-    throw new UserError(`method ${name}: invalid parameter${lines.length > 1 ? 's' : ''}:\n  ${lines.join('\n  ')}`);
-  }
-  return { method, params: r.data };
+  return { method, params: parseWith(method.params, raw, `method ${name}`, 'parameter') };
 }

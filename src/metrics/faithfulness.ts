@@ -13,6 +13,7 @@
  * go through the model natively, (N*(K+1)) rows in chunks (native/metrics/faithfulness.cpp);
  * TorchScript models only.
  */
+import { parseWith } from '../config/validate.js';
 import { z } from 'zod';
 import { UserError } from '../errors.js';
 import { native, tensor } from '../native.js';
@@ -67,7 +68,7 @@ export interface FaithfulnessMetric {
 
 export function faithfulnessMetric(name: FaithfulnessName, options: Partial<FaithfulnessOptions> = {}): FaithfulnessMetric {
   if (!FAITHFULNESS[name]) throw new UserError(`faithfulness metric '${name}': expected one of ${FAITHFULNESS_METRICS.join(', ')}`);
-  const o = FaithfulnessOptions.parse(options);
+  const o = parseWith(FaithfulnessOptions, options, 'faithfulness options', 'option');
   return {
     name, higherIsBetter: FAITHFULNESS[name].higherIsBetter, options: o,
     async score(model, input, maps) {

@@ -10,6 +10,7 @@
  * (native/osr/); each image's draws come from its own seed, so results do not depend on K.
  */
 import { z } from 'zod';
+import { parseWith } from '../config/validate.js';
 import { UserError } from '../errors.js';
 import type { ConfiguredMethod } from '../methods/registry.js';
 import { deriveSeed, seedsFor } from '../methods/seeds.js';
@@ -41,9 +42,7 @@ export const OsrOptions = z.object({
 export type OsrConfig = z.infer<typeof OsrOptions>;
 
 export function osrConfig(partial: Partial<OsrConfig> = {}): OsrConfig {
-  const r = OsrOptions.safeParse(partial);
-  if (!r.success) throw new UserError(`OSR options: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  return r.data;
+  return parseWith(OsrOptions, partial, 'OSR options', 'option');
 }
 
 /** Everything OSR knows about one image once its GAN has run (method-independent). */

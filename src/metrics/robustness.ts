@@ -15,6 +15,7 @@
  * (common random numbers). The math is native (native/metrics/robustness.cpp).
  * `consistency` is a dataset-level metric (src/metrics/consistency.ts).
  */
+import { parseWith } from '../config/validate.js';
 import { z } from 'zod';
 import { UserError } from '../errors.js';
 import { native, tensor, type Tensor } from '../native.js';
@@ -206,7 +207,7 @@ export function robustnessMetric(name: RobustnessName, options: Partial<Robustne
   const info = ROBUSTNESS[name];
   if (!info) throw new UserError(`robustness metric '${name}': expected one of ${ROBUSTNESS_METRICS.join(', ')}`);
   if (!info.noise) throw new UserError('consistency is computed across the samples of a label: use consistencyScores (src/metrics/consistency.ts)');
-  const o = RobustnessOptions.parse(options);
+  const o = parseWith(RobustnessOptions, options, 'robustness options', 'option');
   const noise = info.noise, scale = noise === 'uniform' ? o.radius : o.lipschitzSigma;
   return {
     name, higherIsBetter: info.higherIsBetter, options: o, noise, scale,

@@ -29,8 +29,9 @@
  * scales to zeros, as the skimage reference does).
  */
 import { z } from 'zod';
+import { parseWith } from '../config/validate.js';
 import { UserError } from '../errors.js';
-import { native, tensor, type Tensor, type TypedArray } from '../native.js';
+import { native, tensor, type NativeSimilarityMetric, type NativeSimilarityResult, type Tensor, type TypedArray } from '../native.js';
 import { defaultThreads } from '../util/threads.js';
 
 export const REDUCTIONS = ['sum', 'abs-sum', 'mean', 'l2', 'none'] as const;
@@ -98,15 +99,6 @@ export interface SimilarityParams {
   k?: number;
 }
 
-/** A metric as the engine reads it. */
-export interface NativeSimilarityMetric extends SimilarityParams {
-  name: SimilarityMetricName;
-  key: string;
-}
-
-/** Native result: per metric key, one score and one reason (null: none) per pair. */
-export type NativeSimilarityResult = Record<string, { scores: Float64Array; reasons: (string | null)[] }>;
-
 /** A stack of maps: a native Tensor or a typed array with its shape, (N,C,H,W) or (N,H,W). */
 export type MapsInput = Tensor | { data: Float32Array | Float64Array; shape: readonly number[] };
 /** A valid mask, nonzero = valid: a native Tensor or a typed array with its shape. */
@@ -161,16 +153,7 @@ export function similarityMetric(spec: MetricSpec): SimilarityMetric {
   }
   const name = rawName as SimilarityMetricName;
   const info: MetricInfo = SIMILARITY_METRICS[name];
-  const r = info.params.safeParse(rawParams);
-  if (!r.success) {
-    const lines = r.error.issues.map((i) => {
-      const k = i.path.map(String).join('.') || (i.code === 'unrecognized_keys' ? (i as { keys?: string[] }).keys?.join(', ') ?? '' : '');
-      const v = i.path.length ? ` ${JSON.stringify((rawParams as Record<string, unknown>)[String(i.path[0])])}` : '';
-      return `${k}${v}: ${i.message}`;
-    });
-    throw new UserError(`similarity metric ${given.name}: invalid parameter${lines.length > 1 ? 's' : ''}:\n  ${lines.join('\n  ')}`);
-  }
-  const params = r.data as SimilarityParams;
+  const params = parseWith(info.params, rawParams, `similarity metric ${given.name}`, 'parameter') as SimilarityParams;
   if (rawKey !== undefined && (typeof rawKey !== 'string' || !/^[A-Za-z0-9_.-]+$/.test(rawKey))) {
     throw new UserError(`similarity metric ${given.name}: key ${JSON.stringify(rawKey)} must be a word (letters, digits, _ . -)`);
   }

@@ -11,10 +11,9 @@
  * T(q) lies inside the frame, eroded by one pixel.
  */
 import { UserError } from '../errors.js';
-import { native, tensor, type Tensor } from '../native.js';
+import { native, tensor, type NativeOp, type NativePerturb, type Tensor } from '../native.js';
 import { fromNative } from '../models/torch-model.js';
 import { jpegBatch } from './jpeg.js';
-import type { NativeOp, NativePerturb } from './native-ops.js';
 import { identityAlignment, type PerturbationSpec } from './registry.js';
 
 /** Pixels on the JS side. */

@@ -9,4 +9,4 @@ export { PRESETS, PRESET_NAMES, preset, isPresetName, type PresetName } from './
 export { parsePerturbations, parsePerturbationId } from './parse.js';
 export { perturb, align, validMask, validMaskTensor, operation, type BatchInput, type HostBatch, type PerturbOptions } from './apply.js';
 export { jpegCodec, jpegBatch, type JpegCodec } from './jpeg.js';
-export type { NativeOp, NativeGeometry, NativePhotometric, NativePerturb } from './native-ops.js';
+export type { NativeOp, NativeGeometry, NativePhotometric, NativePerturb } from '../native.js';

@@ -2,6 +2,7 @@
  * `fass faithfulness` (SPEC.md section 8): per batch, each method's maps of the clean images, then
  * deletion and insertion curves natively; one score row per (sample, metric, method) holding the AUC.
  */
+import { parseWith } from '../config/validate.js';
 import { seedsFor } from '../methods/seeds.js';
 import { faithfulnessMetric, FaithfulnessOptions, type FaithfulnessName } from '../metrics/faithfulness.js';
 import type { ScoreRow } from '../store/schema.js';
@@ -69,7 +70,7 @@ export async function faithfulnessScores(
 ): Promise<MetricMean[]> {
   const { seed = 0, batchSize = 64, internalBatchSize, out, ...rest } = opts;
   return withRunFile(out, async (path) => {
-    await runFaithfulness({ model, data, methods, metrics, options: FaithfulnessOptions.parse(rest), seed, batchSize, internalBatchSize, out: path });
+    await runFaithfulness({ model, data, methods, metrics, options: parseWith(FaithfulnessOptions, rest, 'faithfulness options', 'option'), seed, batchSize, internalBatchSize, out: path });
     return metricMeans(await readSummary(path, seed));
   });
 }

@@ -5,6 +5,7 @@
  * one batch per method; one score row per (sample, metric, method). Consistency stores each
  * sample's reduced map and is scored across the run at its end.
  */
+import { parseWith } from '../config/validate.js';
 import { seedsFor } from '../methods/seeds.js';
 import { consistencyScores, reduceMap } from '../metrics/consistency.js';
 import type { Dataset } from '../data/index.js';
@@ -95,7 +96,7 @@ export async function robustnessScores(
 ): Promise<MetricMean[]> {
   const { seed = 0, batchSize = 64, internalBatchSize, out, reduce = 'sum', ...rest } = opts;
   return withRunFile(out, async (path) => {
-    await runRobustness({ model, data, methods, metrics, options: RobustnessOptions.parse(rest), reduce, seed, batchSize, internalBatchSize, out: path });
+    await runRobustness({ model, data, methods, metrics, options: parseWith(RobustnessOptions, rest, 'robustness options', 'option'), reduce, seed, batchSize, internalBatchSize, out: path });
     return metricMeans(await readSummary(path, seed));
   });
 }
