@@ -9,12 +9,13 @@
  *   and gradcam on densenet121, convnext_tiny and vit_b_16, with the default memory budget and
  *   with none (the internal batches before budgets existed);
  * - every model file, scripted and traced (vit_b_16 scripted only), through `fass stability` with
- *   the demo's six methods at their defaults on one image and its horizontal flip: exit code,
+ *   the demo's six methods at their defaults on one image and its horizontal flip (--filter none,
+ *   so that every method explains both whatever the random weights predict): exit code,
  *   pairs kept and errors, seconds, peak RSS (FASS_BENCH_ZOO_SIX=0 skips it).
  *
  * FASS_BENCH_ZOO_MODELS (comma-separated), _IMAGES (8: one CPU kernel batch at 224 px, so no call is
  * padded), _IG_IMAGES (2), _REPS (3), _STEPS (32), _MEMORY_IMAGES (2) change the
- * sizes.
+ * sizes; _SPEED=0 and _SIX=0 skip the first and last parts.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -58,7 +59,7 @@ export async function zooBench(root: string) {
   const cli = join(root, 'dist', 'src', 'cli', 'main.js');
   try {
     const perModel: Record<string, unknown> = {};
-    for (const arch of models) {
+    for (const arch of env('SPEED', 1) ? models : []) {
       process.stderr.write(`bench zoo: ${arch}\n`);
       const f = json(process.execPath, [join(root, 'dist', 'bench', 'zoo-child.js'), join(dir, `${arch}.script.pt`), folder, String(images), String(igImages), String(steps), String(reps), String(threads), tmp]);
       const fs = f.seconds as Record<string, number>;
@@ -89,7 +90,7 @@ export async function zooBench(root: string) {
       for (const how of arch === 'vit_b_16' ? ['script'] : ['script', 'trace']) {
         const out = join(tmp, `${arch}-${how}-six.duckdb`);
         const r = peakRss([process.execPath, cli, 'stability', '--model', join(dir, `${arch}.${how}.pt`), '--data', folder, '--n', '1', ...NORMALISE,
-          '--methods', 'saliency,integrated_gradients,gradient_shap,gradcam,occlusion,lime', '--perturbations', 'hflip', '--out', out, '--quiet', '--json']);
+          '--methods', 'saliency,integrated_gradients,gradient_shap,gradcam,occlusion,lime', '--perturbations', 'hflip', '--filter', 'none', '--out', out, '--quiet', '--json']);
         const run = r.exit === 0 ? JSON.parse(r.stdout).run : null;
         six[`${arch}/${how}`] = { exit: r.exit, pairs: run?.pairs, kept: run?.kept, errors: run?.errors, seconds: r.seconds, peak_rss_gb: r.max_rss_bytes / 2 ** 30 };
         process.stderr.write(`  six methods ${arch} (${how}): ${JSON.stringify(six[`${arch}/${how}`])}\n`);

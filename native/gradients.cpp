@@ -1,4 +1,5 @@
 #include "gradients.h"
+#include "engine.h"
 #include "errors.h"
 
 #include <algorithm>
@@ -17,6 +18,8 @@ int64_t default_internal_batch(ScriptModel& model, const torch::Tensor& x) {
   const int64_t per_row = std::max<int64_t>(1, x.numel() / std::max<int64_t>(1, x.size(0)));
   return std::min(std::max<int64_t>(1, (int64_t{1} << 26) / per_row), budget);
 }
+
+GradientRunner::~GradientRunner() { release_free_memory(); }
 
 void GradientRunner::for_chunks(int64_t rows, const std::function<void(int64_t, int64_t)>& work) {
   int64_t chunk = internal_batch_ > 0 ? std::min(internal_batch_, rows) : rows;

@@ -25,6 +25,10 @@ class GradientRunner {
  public:
   // internal_batch: most rows per model call; <= 0 means all rows at once.
   GradientRunner(ScriptModel& model, int64_t internal_batch) : model_(model), internal_batch_(internal_batch) {}
+  // A method's autograd graphs are gone when its runner is: their memory goes back to the system
+  // (release_free_memory), not to be kept by this thread's arena while the next method runs on
+  // another.
+  ~GradientRunner();
 
   // Rows [0, rows) of the point set are produced by make(begin, end) -> (end-begin, C, H, W) on the
   // model's device; row r is explained for targets[r]. Returns d f_t / d x per row, (rows, C, H, W),
