@@ -74,6 +74,10 @@ LayerModel::LayerModel(ScriptModel& model, const std::string& path) : model_(mod
   fn_ = function_of(f, {f.hoist(call->output)});
 }
 
+std::shared_ptr<LayerModel> LayerModel::of(ScriptModel& model, const std::string& path) {
+  return model.derived<LayerModel>("layer:" + path, [&] { return std::make_shared<LayerModel>(model, path); });
+}
+
 std::pair<torch::Tensor, torch::Tensor> LayerModel::forward(const torch::Tensor& x) {
   auto out = run(model_, *fn_, x);
   auto logits = out.at(0);
@@ -186,9 +190,9 @@ LayerProbe probe_layer(ScriptModel& model, const std::string& layer, const std::
   if (input_shape.size() != 4) throw UserError("inputs must be (N,C,H,W), got " + shape_str(input_shape));
   LayerProbe p;
   p.layer = layer.empty() ? default_layer(model, input_shape) : layer;
-  LayerModel lm(model, p.layer);
+  auto lm = LayerModel::of(model, p.layer);
   torch::NoGradGuard no_grad;
-  auto acts = lm.forward(torch::full({1, input_shape[1], input_shape[2], input_shape[3]}, 0.5f)).second;
+  auto acts = lm->forward(torch::full({1, input_shape[1], input_shape[2], input_shape[3]}, 0.5f)).second;
   p.shape = acts.sizes().vec();
   p.grid = grid_of(p.shape, input_shape[2], input_shape[3], reshape, p.layer);
   return p;

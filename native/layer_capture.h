@@ -17,6 +17,9 @@ class LayerModel {
   // path: dotted module path ("conv2", "layer4.1.conv2"); a module called more than once gives
   // its last call's output. An unknown path, or one the forward never calls, is a UserError.
   LayerModel(ScriptModel& model, const std::string& path);
+  // The model's LayerModel for path, made once and kept with the model: inlining a big model's
+  // forward takes longer than a call of it.
+  static std::shared_ptr<LayerModel> of(ScriptModel& model, const std::string& path);
 
   // (logits, activation of the layer) for x in pixel space, in one model call; autograd flows
   // through both. Callers keep the call size fixed with in_fixed_batches (see ScriptModel).

@@ -5,6 +5,7 @@
 #include <torch/torch.h>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -44,6 +45,16 @@ class ScriptModel {
   int64_t rows_in_budget(const torch::Tensor& x, bool with_grad);
   std::mutex& mutex() { return mutex_; }
 
+  // An object derived from this model once and kept with it (a layer's edited forward), by key:
+  // make() runs on the first call for a key only.
+  template <typename T>
+  std::shared_ptr<T> derived(const std::string& key, const std::function<std::shared_ptr<T>()>& make) {
+    std::lock_guard<std::mutex> lock(derived_mutex_);
+    auto& slot = derived_[key];
+    if (!slot) slot = make();
+    return std::static_pointer_cast<T>(slot);
+  }
+
   void set_normalisation(std::vector<float> mean, std::vector<float> std);
   // fp32 (the default) or bf16 autocast for every forward of this model (and so its backwards).
   void set_precision(Precision p) { precision_ = p; }
@@ -70,7 +81,9 @@ class ScriptModel {
   int64_t kernel_batch_override_ = -1;
   int64_t memory_budget_ = 0;
   std::map<std::pair<std::vector<int64_t>, bool>, int64_t> row_bytes_;  // per (row shape, gradients)
-  std::mutex budget_mutex_;  // guards row_bytes_: methods on two threads may ask at once
+  std::mutex budget_mutex_;
+  std::map<std::string, std::shared_ptr<void>> derived_;
+  std::mutex derived_mutex_;  // guards row_bytes_: methods on two threads may ask at once
   Precision precision_ = Precision::fp32;
   std::mutex mutex_;  // a jit::Module is not safe to run from two threads at once
 };

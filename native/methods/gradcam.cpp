@@ -13,7 +13,7 @@ AttributionOutput gradcam(GradientRunner& run, const torch::Tensor& x, const tor
   auto& model = run.model();
   std::string layer_path = p.text("layer", "");
   if (layer_path.empty()) layer_path = default_layer(model, x.sizes().vec());
-  LayerModel layer(model, layer_path);
+  auto layer = LayerModel::of(model, layer_path);
   const std::string up = p.text("upsample", "bilinear");
   if (up != "bilinear" && up != "nearest" && up != "none")
     throw UserError("upsample '" + up + "': expected bilinear, nearest or none");
@@ -28,7 +28,7 @@ AttributionOutput gradcam(GradientRunner& run, const torch::Tensor& x, const tor
     parts.push_back(in_fixed_batches(x.slice(0, b, e), k, [&](const torch::Tensor& piece, int64_t pb, int64_t rows) {
       torch::AutoGradMode grad_on(true);
       // The parameters take no gradients, so the input must, for the graph to be recorded.
-      auto [logits, acts] = layer.forward(piece.detach().requires_grad_(true));
+      auto [logits, acts] = layer->forward(piece.detach().requires_grad_(true));
       const Grid grid = grid_of(acts.sizes().vec(), x.size(2), x.size(3), reshape, layer_path);
       auto t = pad_rows(t_dev, b + pb, rows, piece.size(0));
       auto sel = logits.gather(1, t.view({-1, 1})).view({-1});
