@@ -10,11 +10,10 @@ GPU machine's python3):
 The archive carries a fass model card (extra file fass.json) with the input shape and ImageNet's
 mean and std, which fass applies inside the model adapter, as for any ImageNet model.
 
-Traced rather than scripted: the scripted forward is `return self._forward_impl(x)`, a method
-call on the module itself that fass's layer capture (native/layer_capture.cpp: it inlines only
-submodules' `forward` calls) does not follow, so Grad-CAM would find no `layer4.1.conv2` in it.
-The traced forward calls the submodules directly (ResNet's forward has no data-dependent control
-flow, so tracing is exact).
+Traced: earlier fass followed only submodules' `forward` calls, and the scripted forward
+(`return self._forward_impl(x)`, a method call on the module itself) hid the layers from it. Layer
+capture now inlines every call (native/module_calls.cpp), so a scripted ResNet works as well; the
+benchmark files stay traced so that their figures compare across sessions.
 
 Deterministic: the same file (weights) on every run. Usage: make-resnet.py resnet18|resnet50 [OUT]
 """
