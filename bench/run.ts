@@ -42,7 +42,7 @@ const suites: Record<string, () => Promise<unknown>> = {
 };
 
 // imagenet-scale runs only when named (it needs a ResNet-50 and, at its default sizes, a GPU),
-// and so does zoo (seven full-size models on a CPU: about twenty minutes).
+// and so does zoo (seven full-size models on a CPU: over an hour on 2 cores).
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(suites).filter((s) => s !== 'imagenet-scale' && s !== 'zoo');
 for (const name of wanted) {
   const run = suites[name];
