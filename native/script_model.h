@@ -81,9 +81,9 @@ class ScriptModel {
   int64_t kernel_batch_override_ = -1;
   int64_t memory_budget_ = 0;
   std::map<std::pair<std::vector<int64_t>, bool>, int64_t> row_bytes_;  // per (row shape, gradients)
-  std::mutex budget_mutex_;
+  std::mutex budget_mutex_;   // guards row_bytes_: methods on two threads may ask at once
   std::map<std::string, std::shared_ptr<void>> derived_;
-  std::mutex derived_mutex_;  // guards row_bytes_: methods on two threads may ask at once
+  std::mutex derived_mutex_;  // guards derived_
   Precision precision_ = Precision::fp32;
   std::mutex mutex_;  // a jit::Module is not safe to run from two threads at once
 };

@@ -1,6 +1,6 @@
 /** yargs options shared by every command, and the wrapper that turns failures into exit codes. */
 import type { Argv } from 'yargs';
-import { openDataset, type Dataset } from '../data/index.js';
+import { LAYOUTS, openDataset, type Dataset, type Layout } from '../data/index.js';
 import { isUserError } from '../errors.js';
 import { prepareMethods } from '../methods/prepare.js';
 import type { ConfiguredMethod } from '../methods/registry.js';
@@ -38,7 +38,7 @@ export function dataOptions<T>(y: Argv<T>) {
     .option('resize', { type: 'number', describe: 'image folders: shorter side before the centre crop (default size/0.875)' })
     .option('channels', { type: 'number', choices: [1, 3], describe: 'image folders: 1 (grey) or 3 (RGB)' })
     .option('labels', { type: 'string', describe: 'image folders without class subfolders: CSV of filename,label' })
-    .option('layout', { type: 'string', choices: ['nchw', 'nhwc'], describe: 'npy datasets whose shape reads both ways: (N,C,H,W) or (N,H,W,C)' });
+    .option('layout', { type: 'string', choices: [...LAYOUTS], describe: 'npy datasets whose shape reads both ways: (N,C,H,W) or (N,H,W,C)' });
 }
 
 /** --precision, for the commands that run models (evaluate, attribute, stability). */
@@ -80,6 +80,6 @@ export async function prepare(out: Output, model: Model, data: Dataset, methods:
 }
 
 /** The dataset the data options name. */
-export function openData(a: { data: string; n?: number; size?: number; resize?: number; channels?: 1 | 3; labels?: string; layout?: 'nchw' | 'nhwc'; dataRoot?: string }): Promise<Dataset> {
+export function openData(a: { data: string; n?: number; size?: number; resize?: number; channels?: 1 | 3; labels?: string; layout?: Layout; dataRoot?: string }): Promise<Dataset> {
   return openDataset(a.data, { n: a.n, size: a.size, resize: a.resize, channels: a.channels, labels: a.labels, layout: a.layout, root: a.dataRoot });
 }

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { UserError } from '../errors.js';
+import { LAYOUTS } from '../data/types.js';
 import { parseSize } from '../util/memory.js';
 import { asFlag, parseWith } from './validate.js';
 
@@ -38,7 +39,7 @@ export const DataOptions = z.object({
   resize: z.number().int().min(1).optional(),
   channels: z.union([z.literal(1), z.literal(3)]).optional(),
   labels: z.string().optional(),
-  layout: z.enum(['nchw', 'nhwc']).optional(),
+  layout: z.enum(LAYOUTS).optional(),
 });
 
 export const Normalisation = z.object({

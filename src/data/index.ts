@@ -1,5 +1,6 @@
 /** The data layer: datasets as streams of float32 NCHW batches in [0, 1]. See README.md. */
-export type { Batch, BatchOptions, Dataset, OpenOptions, SampleError } from './types.js';
+export type { Batch, BatchOptions, Dataset, Layout, OpenOptions, SampleError } from './types.js';
+export { LAYOUTS } from './types.js';
 export { openDataset, DEFAULT_SIZE, CROP_RATIO } from './open.js';
 export { parseSpec, ACCEPTED_SPECS, type ParsedSpec } from './spec.js';
 export { DEFAULT_DATA_ROOT, FASHION_MNIST_CLASSES, dataRoot } from './named.js';

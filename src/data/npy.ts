@@ -11,10 +11,7 @@ import { InputFileError, UserError } from '../errors.js';
 import { checkNpyLength, parseNpyHeader, readNpy, type NpyHeader } from '../util/npy.js';
 import { readProblem } from './files.js';
 import { indexedDataset } from './indexed.js';
-import type { Dataset } from './types.js';
-
-export type Layout = 'nchw' | 'nhwc';
-export const LAYOUTS = ['nchw', 'nhwc'] as const;
+import type { Dataset, Layout } from './types.js';
 
 const SCAN_BYTES = 1 << 24;
 
@@ -71,18 +68,20 @@ function readLabels(path: string, count: number): Int32Array {
 export function openNpy(imagesPath: string, labelsPath: string | undefined, o: { n?: number; layout?: Layout }): Dataset {
   const path = resolve(imagesPath);
   const fd = openFile(path);
-  const h = header(path, fd);
-  if (h.dtype !== 'float32' && h.dtype !== 'uint8') {
-    closeSync(fd);
-    throw new InputFileError(path, `holds ${h.dtype}; images must be float32 in [0, 1] or uint8`);
+  let h: NpyHeader, layout: Layout, size: number, labels: Int32Array | null;
+  try {
+    h = header(path, fd);
+    if (h.dtype !== 'float32' && h.dtype !== 'uint8') throw new InputFileError(path, `holds ${h.dtype}; images must be float32 in [0, 1] or uint8`);
+    layout = decideLayout(path, h.shape, o.layout);
+    size = Math.min(h.shape[0], o.n ?? h.shape[0]);
+    if (size < 1) throw new UserError(`${path} holds no images`);
+    if (h.dtype === 'float32') scanRange(path, fd, h, size);
+    labels = labelsPath === undefined ? null : readLabels(resolve(labelsPath), h.shape[0]);
+  } catch (e) {
+    closeSync(fd);  // a file that is refused is not kept open
+    throw e;
   }
-  const layout = decideLayout(path, h.shape, o.layout);
-  const [count] = h.shape;
   const [c, hh, w] = layout === 'nchw' ? h.shape.slice(1) : [h.shape[3], h.shape[1], h.shape[2]];
-  const size = Math.min(count, o.n ?? count);
-  if (size < 1) throw new UserError(`${path} holds no images`);
-  if (h.dtype === 'float32') scanRange(path, fd, h, size);
-  const labels = labelsPath === undefined ? null : readLabels(resolve(labelsPath), count);
   const per = c * hh * w, bytes = per * (h.dtype === 'float32' ? 4 : 1);
   const raw = Buffer.alloc(bytes);
   const f32 = new Float32Array(raw.buffer, raw.byteOffset, h.dtype === 'float32' ? per : 0);

@@ -49,6 +49,10 @@ export interface Dataset {
   meanColour(): Promise<Float32Array>;
 }
 
+/** How an image array holds its channels: (N,C,H,W) or (N,H,W,C). */
+export const LAYOUTS = ['nchw', 'nhwc'] as const;
+export type Layout = (typeof LAYOUTS)[number];
+
 export interface OpenOptions {
   /** Take the first n samples in file order (an integer >= 1; n > size is clamped). */
   n?: number;
@@ -61,7 +65,7 @@ export interface OpenOptions {
   /** Image folder, flat layout: CSV with a header and columns filename,label. */
   labels?: string;
   /** npy datasets: the image array's layout, where its shape does not decide it. */
-  layout?: 'nchw' | 'nhwc';
+  layout?: Layout;
   /** Directory holding named datasets (default $FASS_DATA_ROOT, else /usr/share/datasets). */
   root?: string;
 }
