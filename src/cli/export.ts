@@ -1,10 +1,11 @@
-/** fass export run.duckdb --format csv|parquet: the pairs (robustness, faithfulness: scores) and samples tables as files. */
+/** fass export run.duckdb --format csv|parquet: the run kind's result tables and the samples table as files. */
 import type { Argv } from 'yargs';
 import { z } from 'zod';
 import { Output, validate } from '../config/options.js';
 import { exportRun } from '../store/export.js';
+import { kindOf } from '../pipeline/kinds.js';
+import { withRun } from '../store/run-file.js';
 import { outputOptions, run } from './common.js';
-import { withRun } from './stability.js';
 
 const Args = Output.extend({ run: z.string().min(1), format: z.enum(['csv', 'parquet']).default('csv'), out: z.string().optional() });
 
@@ -20,7 +21,7 @@ export function builder(y: Argv) {
 export async function handler(argv: Record<string, unknown>): Promise<void> {
   await run(Boolean(argv.json), async (out) => {
     const a = validate(Args, argv);
-    const files = await withRun(a.run, (f) => exportRun(f, a.format, a.out ?? a.run.replace(/\.duckdb$/, '')));
+    const files = await withRun(a.run, async (f) => exportRun(f, kindOf((await f.config()) ?? {}, a.run).tables, a.format, a.out ?? a.run.replace(/\.duckdb$/, '')));
     out.say(`wrote ${files.join(', ')}`);
     out.result({ files });
   });

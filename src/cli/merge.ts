@@ -18,7 +18,7 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
   await run(Boolean(argv.json), async (out) => {
     const a = validate(Args, argv);
     const r = await merge(a.runs, a.out);
-    out.say(`wrote ${a.out}: ${r.samples} samples, ${r.pairs} pairs from ${a.runs.length} file(s)`);
+    out.say(`wrote ${a.out}: ${r.samples} samples, ${Object.entries(r.rows).map(([t, n]) => `${n} ${t} rows`).join(', ') || 'no result rows'} from ${a.runs.length} file(s)`);
     out.result({ out: a.out, ...r });
   });
 }

@@ -16,7 +16,8 @@ import { summariseOsr } from '../store/osr-aggregate.js';
 import { commonOptions, dataOptions, normalisationOptions, openData, prepare, run } from './common.js';
 import { table } from './output.js';
 import { progress } from './progress.js';
-import { parseShard, withRun } from './stability.js';
+import { parseShard } from '../pipeline/runner.js';
+import { withRun } from '../store/run-file.js';
 
 const widths = z.union([z.string(), z.array(z.number())]).optional();
 
@@ -82,9 +83,8 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
     const bar = progress('osr', a.quiet);
     const started = Date.now();
     const r = await runOsr({
-      model, data, methods, options, seed: a.seed, k: a.k, internalBatchSize: a.internalBatchSize, shard, out: a.out,
-      onStep: (done, total, step, steps) => bar.update(done, total, `GAN step ${step}/${steps}`),
-      onBatch: (p) => bar.update(p.done, p.total, `${((Date.now() - started) / 1000 / Math.max(1, p.done)).toFixed(1)} s/image`),
+      model, data, methods, options, seed: a.seed, batchSize: a.k, internalBatchSize: a.internalBatchSize, shard, out: a.out,
+      onBatch: (p) => bar.update(p.done, p.total, p.note ?? `${((Date.now() - started) / 1000 / Math.max(1, p.done)).toFixed(1)} s/image`),
     }).finally(() => bar.stop());
     const summary = await withRun(a.out, (f) => summariseOsr(f, a.seed));
     const f3 = (v: number | null) => (v === null ? '-' : v.toFixed(3));

@@ -2,14 +2,10 @@
 import type { Argv } from 'yargs';
 import { z } from 'zod';
 import { Output, validate } from '../config/options.js';
-import { writeReport, writeScoresReport } from '../report/html.js';
-import { summariseScores } from '../store/score-aggregate.js';
-import { summarise } from '../store/aggregate.js';
-import { summariseOsr } from '../store/osr-aggregate.js';
-import { writeOsrReport } from '../report/osr-html.js';
+import { kindOf } from '../pipeline/kinds.js';
+import { withRun } from '../store/run-file.js';
 import { readCompareResult, writeCompareReport } from '../report/compare-html.js';
 import { outputOptions, run } from './common.js';
-import { withRun } from './stability.js';
 
 const Args = Output.extend({ run: z.string().min(1), out: z.string().min(1).default('report.html') });
 
@@ -33,14 +29,7 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
     }
     await withRun(a.run, async (f) => {
       const cfg = (await f.config()) ?? {};
-      if (cfg.command === 'osr') return writeOsrReport(f, await summariseOsr(f, Number(cfg.seed ?? 0)), a.out);
-      if (cfg.command === 'robustness' || cfg.command === 'faithfulness') {
-        await writeScoresReport(f, await summariseScores(f, Number(cfg.seed ?? 0)), a.out);
-        return;
-      }
-      const filter = String(cfg.filter ?? 'top1');
-      const summary = await summarise(f, Number(cfg.seed ?? 0), filter);
-      await writeReport(f, summary, a.out);
+      await kindOf(cfg, a.run).report(f, cfg, a.out);
     });
     out.say(`wrote ${a.out}`);
     out.result({ report: a.out });

@@ -8,13 +8,13 @@ import { z } from 'zod';
 import { Common, DataOptions, Normalisation, PrecisionOption, validate } from '../config/options.js';
 import { methodSpecs } from '../config/methods.js';
 import { presetMethods, presetValues, RUN_PRESETS } from '../config/presets.js';
-import { UserError } from '../errors.js';
 import { methodNames } from '../methods/registry.js';
 import { loadModel } from '../models/load.js';
 import { parsePerturbations } from '../perturb/index.js';
-import { hasBothLanes, runStability, type Filter } from '../pipeline/stability.js';
+import { hasBothLanes, parseFilter, runStability } from '../pipeline/stability.js';
+import { parseShard } from '../pipeline/runner.js';
 import { summarise } from '../store/aggregate.js';
-import { RunFile } from '../store/run-file.js';
+import { withRun } from '../store/run-file.js';
 import { commonOptions, dataOptions, normalisationOptions, openData, precisionOption, prepare, run } from './common.js';
 import { table } from './output.js';
 import { progress } from './progress.js';
@@ -30,20 +30,6 @@ const Args = Common.extend(DataOptions.shape).extend(Normalisation.shape).extend
   internalBatchSize: z.number().int().min(1).optional(),
   gallery: z.number().int().min(0).default(4),
 });
-
-export function parseFilter(v: string): Filter {
-  if (v === 'top1' || v === 'none') return { kind: v };
-  const m = /^margin:([0-9.eE+-]+)$/.exec(v);
-  if (m && Number.isFinite(Number(m[1])) && Number(m[1]) >= 0) return { kind: 'margin', delta: Number(m[1]) };
-  throw new UserError(`--filter ${v}: expected top1, none or margin:DELTA (DELTA >= 0, in logits)`);
-}
-
-export function parseShard(v: string | undefined): { k: number; n: number } | undefined {
-  if (!v) return undefined;
-  const [k, n] = v.split('/').map(Number);
-  if (!(n >= 1 && k >= 1 && k <= n)) throw new UserError(`--shard ${v}: expected k/N with 1 <= k <= N`);
-  return { k, n };
-}
 
 export const command = 'stability';
 export const describe = 'the FASS suite: perturb, filter, attribute, align and score; resumable, shardable';
@@ -79,7 +65,7 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
     const r = await runStability({
       model, data, methods, perturbations, metrics: values.metrics, filter, reduce: values.reduce, seed: a.seed,
       batchSize: a.batchSize, internalBatchSize: a.internalBatchSize, shard, out: a.out, gallery: a.gallery, preset: a.preset,
-      onBatch: (p) => bar.update(p.done, p.total, `${(p.pairs / Math.max(1, (Date.now() - started) / 1000)).toFixed(0)} pairs/s, retention ${(p.pairs ? p.kept / p.pairs : 0).toFixed(2)}`),
+      onBatch: (p) => bar.update(p.done, p.total, `${(p.rows / Math.max(1, (Date.now() - started) / 1000)).toFixed(0)} pairs/s, retention ${(p.rows ? p.kept / p.rows : 0).toFixed(2)}`),
     }).finally(() => bar.stop());
     const summary = await withRun(a.out, (f) => summarise(f, a.seed, filter.kind));
     out.say([
@@ -90,14 +76,4 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
     ].join('\n'));
     out.result({ run: r, summary });
   });
-}
-
-/** Opens an existing run file whatever its configuration, for reading. */
-export async function withRun<T>(path: string, fn: (f: RunFile) => Promise<T>): Promise<T> {
-  const f = await RunFile.read(path);
-  try {
-    return await fn(f);
-  } finally {
-    f.close();
-  }
 }

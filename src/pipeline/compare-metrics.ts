@@ -25,7 +25,7 @@ import type { Reduction, SimilarityMetric } from '../metrics/similarity.js';
 import type { PerturbationSpec } from '../perturb/index.js';
 import { summarise } from '../store/aggregate.js';
 import { summariseOsr } from '../store/osr-aggregate.js';
-import { RunFile } from '../store/run-file.js';
+import { withRun } from '../store/run-file.js';
 import { metricMeans } from '../store/score-aggregate.js';
 import { runFaithfulness } from './faithfulness.js';
 import { readSummary } from './metric-run.js';
@@ -131,11 +131,6 @@ export function checkModels(models: Model[], metrics: readonly CompareMetric[]):
   }
 }
 
-async function readRun<T>(path: string, fn: (f: RunFile) => Promise<T>): Promise<T> {
-  const f = await RunFile.read(path);
-  try { return await fn(f); } finally { f.close(); }
-}
-
 /** Runs one phase for one model and returns each requested metric's per-method means. */
 async function runPhase(s: CompareSpec, model: Model, label: string, phase: Phase, timings: PhaseTiming[]): Promise<Map<CompareMetric, MethodMean[]>> {
   const path = runPath(s.out, label, phase);
@@ -147,11 +142,10 @@ async function runPhase(s: CompareSpec, model: Model, label: string, phase: Phas
   const out = new Map<CompareMetric, MethodMean[]>();
   let samples = 0, resumedFrom = 0;
   if (phase === 'osr') {
-    const r = await runOsr({ ...base, options: s.osr.options, k: s.osr.k,
-      onStep: (done, total, step, steps) => progress(done, total, `GAN step ${step}/${steps}`),
-      onBatch: (p) => progress(p.done, p.total, `${p.kept}/${p.rows} rows scored`) });
+    const r = await runOsr({ ...base, options: s.osr.options, batchSize: s.osr.k,
+      onBatch: (p) => progress(p.done, p.total, p.note ?? `${p.kept}/${p.rows} rows scored`) });
     samples = r.samples; resumedFrom = r.resumedFrom;
-    const sum = await readRun(path, (f) => summariseOsr(f, s.seed));
+    const sum = await withRun(path, (f) => summariseOsr(f, s.seed));
     out.set('osr', sum.methods.map((m) => ({ method: m.method, mean: m.osr.mean, n: m.osr.n })));
   } else if (phase === 'robustness' || phase === 'faithfulness') {
     const onBatch = (p: { done: number; total: number; kept: number; rows: number }) => progress(p.done, p.total, `${p.kept}/${p.rows} rows kept`);
@@ -164,9 +158,9 @@ async function runPhase(s: CompareSpec, model: Model, label: string, phase: Phas
   } else {
     const r = await runStability({ ...base, perturbations: s.stability.perturbations, metrics: s.stability.metrics, filter: { kind: 'top1' },
       reduce: s.stability.reduce, batchSize: s.stability.batchSize, gallery: 0, preset: s.stability.preset,
-      onBatch: (p) => progress(p.done, p.total, `${p.kept}/${p.pairs} pairs kept`) });
+      onBatch: (p) => progress(p.done, p.total, `${p.kept}/${p.rows} pairs kept`) });
     samples = r.samples; resumedFrom = r.resumedFrom;
-    const sum = await readRun(path, (f) => summarise(f, s.seed, 'top1'));
+    const sum = await withRun(path, (f) => summarise(f, s.seed, 'top1'));
     out.set('fass', sum.ranking.map((r) => ({
       method: r.method, mean: r.fass, n: sum.cells.filter((c) => c.method === r.method).reduce((a, c) => a + c.metrics.fass.n, 0),
     })));

@@ -12,7 +12,10 @@ import type { Dataset } from '../data/index.js';
 import type { Model } from '../models/model.js';
 import type { ConfiguredMethod } from '../methods/registry.js';
 import { metricMeans, type MetricMean } from '../store/score-aggregate.js';
-import { baseConfig, readSummary, runMetrics, withRunFile, type ScoresOptions, type MetricRunBase, type MetricRunResult } from './metric-run.js';
+import { readSummary, scoreRow, scoresKind, withRunFile, type ScoresOptions, type MetricRunBase, type MetricRunResult } from './metric-run.js';
+import { runKind, type CleanBatch } from './runner.js';
+import type { RunContext } from '../methods/types.js';
+import { storedLabel } from '../store/schema.js';
 
 export interface FaithfulnessSpec extends MetricRunBase {
   metrics: FaithfulnessName[];
@@ -20,44 +23,44 @@ export interface FaithfulnessSpec extends MetricRunBase {
 }
 
 export function faithfulnessConfig(s: FaithfulnessSpec): Record<string, unknown> {
-  return { ...baseConfig('faithfulness', s), metrics: s.metrics, reduce: s.options.reduce, step: s.options.step ?? null, blur_sigma: s.options.blurSigma, blur_kernel: s.options.blurKernel };
+  return { metrics: s.metrics, reduce: s.options.reduce, step: s.options.step ?? null, blur_sigma: s.options.blurSigma, blur_kernel: s.options.blurKernel };
 }
+
+export const faithfulnessKind = scoresKind<FaithfulnessSpec>({ command: 'faithfulness', config: faithfulnessConfig, metrics: (s) => s.metrics, score: scoreBatch });
 
 export async function runFaithfulness(s: FaithfulnessSpec): Promise<MetricRunResult> {
   if (!(s.model instanceof TorchModel)) {
     throw new UserError(`deletion and insertion run the model natively, which needs a TorchScript model; ${s.model.path} is an ${s.model.kind} model`);
   }
+  for (const m of s.metrics) faithfulnessMetric(m, s.options); // a bad name or option: refused before the run file opens
+  return runKind(faithfulnessKind, s);
+}
+
+async function scoreBatch(s: FaithfulnessSpec, b: CleanBatch, ctx: RunContext) {
+  const scores: ScoreRow[] = [];
   const metrics = s.metrics.map((m) => faithfulnessMetric(m, s.options));
-  return runMetrics(s, {
-    config: faithfulnessConfig(s),
-    metrics: s.metrics,
-    async score(b, ctx) {
-      const scores: ScoreRow[] = [];
-      for (const m of s.methods) {
-        const name = m.method.name;
-        const maps = await m.method.run(s.model, { data: b.data, shape: b.shape, targets: b.targets, seeds: seedsFor(s.seed, b.ids, 'none', name) }, m.params, ctx);
-        const per = maps.maps.length / b.shape[0];
-        const badMap = b.ids.map((_, i) => !maps.maps.subarray(i * per, (i + 1) * per).every(Number.isFinite));
-        for (const metric of metrics) {
-          let auc: Float64Array | null = null, failure: string | null = null;
-          try {
-            auc = (await metric.score(s.model, b, maps)).auc;
-          } catch (e) {
-            if (!isUserError(e)) throw e;
-            failure = (e as Error).message;
-          }
-          b.ids.forEach((id, i) => scores.push({
-            sample_index: b.indices[i], sample_id: id, label: b.labels[i] >= 0 ? b.labels[i] : null, metric: metric.name, method: name,
-            clean_pred: b.targets[i], n_used: null, n_excluded: null,
-            ...(failure ? { status: 'error' as const, score: null, reason: failure }
-              : badMap[i] ? { status: 'error' as const, score: null, reason: 'the map has NaN or infinite values' }
-                : { status: 'kept' as const, score: auc![i], reason: null }),
-          }));
-        }
+  for (const m of s.methods) {
+    const name = m.method.name;
+    const maps = await m.method.run(s.model, { data: b.data, shape: b.shape, targets: b.targets, seeds: seedsFor(s.seed, b.ids, 'none', name) }, m.params, ctx);
+    const per = maps.maps.length / b.shape[0];
+    const badMap = b.ids.map((_, i) => !maps.maps.subarray(i * per, (i + 1) * per).every(Number.isFinite));
+    for (const metric of metrics) {
+      let auc: Float64Array | null = null, failure: string | null = null;
+      try {
+        auc = (await metric.score(s.model, b, maps)).auc;
+      } catch (e) {
+        if (!isUserError(e)) throw e;
+        failure = (e as Error).message;
       }
-      return { scores };
-    },
-  });
+      b.ids.forEach((id, i) => scores.push(scoreRow({ id, index: b.indices[i], label: storedLabel(b.labels[i]) }, metric.name, name, {
+        clean_pred: b.targets[i],
+        ...(failure ? { status: 'error' as const, reason: failure }
+          : badMap[i] ? { status: 'error' as const, reason: 'the map has NaN or infinite values' }
+            : { score: auc![i] }),
+      })));
+    }
+  }
+  return { scores };
 }
 
 /**

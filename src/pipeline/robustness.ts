@@ -15,8 +15,10 @@ import { metricMeans, type MetricMean } from '../store/score-aggregate.js';
 import { neighbourhood, neighbourMaps, ROBUSTNESS, RobustnessOptions, scoreNeighbourhood, type Neighbourhood, type Noise, type RobustnessName } from '../metrics/robustness.js';
 import type { Reduction } from '../metrics/similarity.js';
 import type { RunFile } from '../store/run-file.js';
-import type { ScoreRow, VectorRow } from '../store/schema.js';
-import { baseConfig, readSummary, runMetrics, withRunFile, type ScoresOptions, type MetricRunBase, type MetricRunResult, type Scorer } from './metric-run.js';
+import { storedLabel, type ScoreRow, type VectorRow } from '../store/schema.js';
+import { readSummary, scoreRow, scoresKind, withRunFile, type ScoresOptions, type MetricRunBase, type MetricRunResult } from './metric-run.js';
+import { runKind, type CleanBatch } from './runner.js';
+import type { RunContext } from '../methods/types.js';
 
 export interface RobustnessSpec extends MetricRunBase {
   metrics: RobustnessName[];
@@ -26,55 +28,58 @@ export interface RobustnessSpec extends MetricRunBase {
 }
 
 export function robustnessConfig(s: RobustnessSpec): Record<string, unknown> {
-  return { ...baseConfig('robustness', s), metrics: s.metrics, samples: s.options.samples, radius: s.options.radius, lipschitz_sigma: s.options.lipschitzSigma, reduce: s.reduce };
+  return { metrics: s.metrics, samples: s.options.samples, radius: s.options.radius, lipschitz_sigma: s.options.lipschitzSigma, reduce: s.reduce };
 }
+
+export const robustnessKind = scoresKind<RobustnessSpec>({
+  command: 'robustness',
+  config: robustnessConfig,
+  metrics: (s) => s.metrics,
+  score: scoreBatch,
+  finish: (s, run) => (s.metrics.includes('consistency') ? finishConsistency(run, s.methods.map((m) => m.method.name)) : Promise.resolve()),
+});
 
 export async function runRobustness(s: RobustnessSpec): Promise<MetricRunResult> {
-  return runMetrics(s, robustnessScorer(s));
+  return runKind(robustnessKind, s);
 }
 
-function robustnessScorer(s: RobustnessSpec): Scorer {
-  const byNoise = new Map<Noise, RobustnessName[]>();
-  for (const m of s.metrics) {
+/** The metrics of each noise kind (uniform, gaussian) the run needs. */
+function byNoise(metrics: RobustnessName[]): Map<Noise, RobustnessName[]> {
+  const out = new Map<Noise, RobustnessName[]>();
+  for (const m of metrics) {
     const noise = ROBUSTNESS[m].noise;
-    if (noise) (byNoise.get(noise) ?? byNoise.set(noise, []).get(noise)!).push(m);
+    if (noise) (out.get(noise) ?? out.set(noise, []).get(noise)!).push(m);
   }
-  const wantsConsistency = s.metrics.includes('consistency');
-  return {
-    config: robustnessConfig(s),
-    metrics: s.metrics,
-    async score(b, ctx) {
-      const scores: ScoreRow[] = [], vectors: VectorRow[] = [];
-      const nbs: [Noise, Neighbourhood][] = [];
-      for (const noise of byNoise.keys()) {
-        nbs.push([noise, await neighbourhood(s.model, b, noise, s.options.samples, noise === 'uniform' ? s.options.radius : s.options.lipschitzSigma, s.seed)]);
+  return out;
+}
+
+async function scoreBatch(s: RobustnessSpec, b: CleanBatch, ctx: RunContext) {
+  const noises = byNoise(s.metrics);
+  const scores: ScoreRow[] = [], vectors: VectorRow[] = [];
+  const nbs: [Noise, Neighbourhood][] = [];
+  for (const noise of noises.keys()) {
+    nbs.push([noise, await neighbourhood(s.model, b, noise, s.options.samples, noise === 'uniform' ? s.options.radius : s.options.lipschitzSigma, s.seed)]);
+  }
+  const ref = (i: number) => ({ id: b.ids[i], index: b.indices[i], label: storedLabel(b.labels[i]) });
+  for (const m of s.methods) {
+    const name = m.method.name;
+    const clean = await m.method.run(s.model, { data: b.data, shape: b.shape, targets: b.targets, seeds: seedsFor(s.seed, b.ids, 'none', name) }, m.params, ctx);
+    const perRow: Record<string, ScoreRow[]> = {};
+    for (const [noise, nb] of nbs) {
+      const gn = await neighbourMaps(s.model, b, nb, m, clean, s.seed, ctx);
+      const r = await scoreNeighbourhood(noises.get(noise)!, b, nb, clean, gn);
+      for (const [metric, per] of Object.entries(r)) {
+        perRow[metric] = per.map((p, i) => scoreRow(ref(i), metric, name, { clean_pred: b.targets[i], status: p.status, score: Number.isFinite(p.score) ? p.score : null, n_used: p.used, n_excluded: p.excluded, reason: p.reason }));
       }
-      const row = (i: number, metric: string, method: string): ScoreRow => ({
-        sample_index: b.indices[i], sample_id: b.ids[i], label: b.labels[i] >= 0 ? b.labels[i] : null, metric, method,
-        status: 'kept', clean_pred: b.targets[i], score: null, n_used: null, n_excluded: null, reason: null,
-      });
-      for (const m of s.methods) {
-        const name = m.method.name;
-        const clean = await m.method.run(s.model, { data: b.data, shape: b.shape, targets: b.targets, seeds: seedsFor(s.seed, b.ids, 'none', name) }, m.params, ctx);
-        const perRow: Record<string, ScoreRow[]> = {};
-        for (const [noise, nb] of nbs) {
-          const gn = await neighbourMaps(s.model, b, nb, m, clean, s.seed, ctx);
-          const r = await scoreNeighbourhood(byNoise.get(noise)!, b, nb, clean, gn);
-          for (const [metric, per] of Object.entries(r)) {
-            perRow[metric] = per.map((p, i) => ({ ...row(i, metric, name), status: p.status, score: Number.isFinite(p.score) ? p.score : null, n_used: p.used, n_excluded: p.excluded, reason: p.reason }));
-          }
-        }
-        if (wantsConsistency) {
-          const [, mc, mh, mw] = clean.shape, mapPer = mc * mh * mw;
-          perRow.consistency = b.ids.map((_, i) => ({ ...row(i, 'consistency', name), reason: 'scored at the end of the run' }));
-          b.ids.forEach((_, i) => vectors.push({ sample_index: b.indices[i], method: name, label: b.labels[i] >= 0 ? b.labels[i] : null, vec: reduceMap(clean.maps.subarray(i * mapPer, (i + 1) * mapPer), mc, mh * mw, s.reduce) }));
-        }
-        for (const metric of s.metrics) scores.push(...perRow[metric]);
-      }
-      return { scores, vectors };
-    },
-    finish: wantsConsistency ? (run) => finishConsistency(run, s.methods.map((m) => m.method.name)) : undefined,
-  };
+    }
+    if (s.metrics.includes('consistency')) {
+      const [, mc, mh, mw] = clean.shape, mapPer = mc * mh * mw;
+      perRow.consistency = b.ids.map((_, i) => scoreRow(ref(i), 'consistency', name, { clean_pred: b.targets[i], reason: 'scored at the end of the run' }));
+      b.ids.forEach((_, i) => vectors.push({ sample_index: b.indices[i], method: name, label: storedLabel(b.labels[i]), vec: reduceMap(clean.maps.subarray(i * mapPer, (i + 1) * mapPer), mc, mh * mw, s.reduce) }));
+    }
+    for (const metric of s.metrics) scores.push(...perRow[metric]);
+  }
+  return { scores, vectors };
 }
 
 /** Scores every consistency row of the run from the stored vectors (idempotent). */

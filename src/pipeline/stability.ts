@@ -5,65 +5,51 @@
  * one transaction of the run file: a run stopped at any moment (Ctrl-C, kill -9) resumes where it
  * stopped, and results do not depend on batch size, shard or resume.
  */
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import type { Batch, Dataset } from '../data/index.js';
-import { argmax, nonFiniteRows, type Logits, type Model } from '../models/model.js';
+import { UserError } from '../errors.js';
 import type { ConfiguredMethod } from '../methods/registry.js';
 import { seedsFor } from '../methods/seeds.js';
 import type { Attribution, RunContext } from '../methods/types.js';
+import { argmax, nonFiniteRows } from '../models/model.js';
 import { similarity, type Reduction, type SimilarityMetric } from '../metrics/similarity.js';
 import { align, perturb, validMask, type PerturbationSpec } from '../perturb/index.js';
-import { RunFile } from '../store/run-file.js';
 import { TorchModel } from '../models/torch-model.js';
-import { storedLabel, type GalleryRow, type PairRow, type SampleRow, type SimilarityColumn } from '../store/schema.js';
+import type { GalleryRow, PairRow, ResultRows, SimilarityColumn } from '../store/schema.js';
 import { galleryStrip } from '../report/strip.js';
+import { writeReport } from '../report/html.js';
+import { summarise } from '../store/aggregate.js';
+import { baseConfig, rowsOf as rows, runKind, shardRange, type CleanBatch, type RunBase, type RunKind, type RunResult, type SampleRef, type Tick } from './runner.js';
 
 export type Filter = { kind: 'top1' } | { kind: 'none' } | { kind: 'margin'; delta: number };
 
-export interface StabilitySpec {
-  model: Model;
-  data: Dataset;
-  methods: ConfiguredMethod[];
+/** top1, none or margin:DELTA (SPEC.md section 4). */
+export function parseFilter(v: string): Filter {
+  if (v === 'top1' || v === 'none') return { kind: v };
+  const m = /^margin:([0-9.eE+-]+)$/.exec(v);
+  if (m && Number.isFinite(Number(m[1])) && Number(m[1]) >= 0) return { kind: 'margin', delta: Number(m[1]) };
+  throw new UserError(`--filter ${v}: expected top1, none or margin:DELTA (DELTA >= 0, in logits)`);
+}
+
+export interface StabilitySpec extends RunBase {
   perturbations: PerturbationSpec[];
   /** The similarity metrics, keyed by the run file's columns (ssim, spearman, topk_jaccard, fass, ...). */
   metrics: SimilarityMetric[];
   filter: Filter;
   reduce: Reduction;
-  seed: number;
-  batchSize: number;
-  internalBatchSize?: number;
-  shard?: { k: number; n: number };
-  out: string;
   /** Samples (from the start of the shard) whose strips go to the report's gallery. */
   gallery: number;
   /** Recorded in the run's configuration, so resuming with another preset is refused. */
   preset?: string;
-  onBatch?: (p: Progress) => void;
 }
 
-export interface Progress { done: number; total: number; pairs: number; kept: number; scored: number }
-
-export interface StabilityResult { out: string; samples: number; pairs: number; kept: number; filtered: number; errors: number; resumedFrom: number; seconds: number }
-
-/** The slice [lo, hi) of the dataset for shard k of n (contiguous, so files are read in order). */
-export function shardRange(size: number, shard?: { k: number; n: number }): [number, number] {
-  if (!shard) return [0, size];
-  return [Math.floor(((shard.k - 1) * size) / shard.n), Math.floor((shard.k * size) / shard.n)];
-}
-
-function sha256(path: string): string {
-  return createHash('sha256').update(readFileSync(path)).digest('hex');
-}
+/** The run's totals; `pairs` is its rows: one per (sample, perturbation, method). */
+export interface StabilityResult extends RunResult { pairs: number }
 
 /** What a run is: a resumed or merged run must match it (batch size and threads are not part of it). */
 export function runConfig(s: StabilitySpec): Record<string, unknown> {
   return {
-    model: s.model.path, model_sha256: sha256(s.model.path), model_kind: s.model.kind, device: s.model.device,
+    ...baseConfig(s),
     // The forward backend rounds differently (to ~1e-6): a resumed run must keep it.
     forward: s.model instanceof TorchModel ? s.model.forwardBackend : s.model.kind,
-    dataset: s.data.name, n: s.data.size, seed: s.seed,
-    methods: s.methods.map((m) => ({ name: m.method.name, ...(m.params as object) })),
     perturbations: s.perturbations.map((p) => p.id), preset: s.preset ?? null,
     filter: s.filter.kind === 'margin' ? `margin:${s.filter.delta}` : s.filter.kind,
     reduce: s.reduce, metrics: s.metrics.map((m) => ({ key: m.key, ...m.params })),
@@ -73,92 +59,46 @@ export function runConfig(s: StabilitySpec): Record<string, unknown> {
   };
 }
 
-interface Clean { ids: string[]; indices: number[]; data: Float32Array; shape: [number, number, number, number]; targets: Int32Array; logitT: Float64Array; maps: Attribution[] }
+/** The stability run kind: one `pairs` row per (sample, perturbation, method), gallery strips. */
+export const stabilityKind: RunKind<StabilitySpec> = {
+  command: 'stability',
+  tables: ['pairs', 'gallery'],
+  config: runConfig,
+  summarise: (f, c) => summarise(f, Number(c.seed ?? 0), String(c.filter ?? 'top1')),
+  report: async (f, c, path) => writeReport(f, await summarise(f, Number(c.seed ?? 0), String(c.filter ?? 'top1')), path),
+  failed: (s, ref, reason) => ({ pairs: errorPairs(s, ref, reason) }),
+  score: scoreBatch,
+};
 
-function targetLogits(l: Logits, t: Int32Array): Float64Array {
-  return Float64Array.from(t, (c, i) => l.data[i * l.classes + c]);
+export async function runStability(s: StabilitySpec): Promise<StabilityResult> {
+  const r = await runKind(stabilityKind, s);
+  return { ...r, pairs: r.rows };
 }
 
-function rows(data: Float32Array, per: number, keep: number[]): Float32Array {
-  const out = new Float32Array(keep.length * per);
-  keep.forEach((i, j) => out.set(data.subarray(i * per, (i + 1) * per), j * per));
-  return out;
-}
+interface Clean extends CleanBatch { logitT: Float64Array; maps: Attribution[]; lo: number }
 
 /** One error row per (sample, perturbation, method): nothing the plan names disappears. */
-function errorPairs(s: StabilitySpec, id: string, index: number, reason: string, clean: number | null = null): PairRow[] {
+function errorPairs(s: StabilitySpec, ref: SampleRef, reason: string): PairRow[] {
   return s.perturbations.flatMap((p) => s.methods.map((m) => ({
-    sample_index: index, sample_id: id, perturbation: p.id, family: p.family, name: p.name, severity: p.severity, method: m.method.name,
-    status: 'error' as const, clean_pred: clean, perturbed_pred: null, prediction_changed: null, logit_change: null, scores: {}, reason,
+    sample_index: ref.index, sample_id: ref.id, perturbation: p.id, family: p.family, name: p.name, severity: p.severity, method: m.method.name,
+    status: 'error' as const, clean_pred: null, perturbed_pred: null, prediction_changed: null, logit_change: null, scores: {}, reason,
   })));
 }
 
-export async function runStability(s: StabilitySpec): Promise<StabilityResult> {
-  const t0 = performance.now();
-  const run = await RunFile.open(s.out, runConfig(s));
-  try {
-    const [lo, hi] = shardRange(s.data.size, s.shard);
-    const done = await run.done();
-    const resumedFrom = done.size;
-    const ctx: RunContext = { meanColour: await s.data.meanColour(), internalBatchSize: s.internalBatchSize };
-    const progress: Progress = { done: done.size, total: hi - lo, pairs: 0, kept: 0, scored: 0 };
-    const totals = { samples: 0, pairs: 0, kept: 0, filtered: 0, errors: 0 };
-    for await (const b of s.data.batches(s.batchSize, { start: lo, end: hi })) {
-      // Within a batch, progress moves by the share of its (group, method) calls finished.
-      const tick = (share: number) => s.onBatch?.({ ...progress, done: progress.done + share * (b.indices.length + b.errors.length) });
-      const { samples, pairs, gallery } = await runBatch(s, b, done, ctx, lo, tick);
-      if (samples.length === 0) continue;
-      await run.appendBatch(samples, pairs, gallery);
-      totals.samples += samples.length;
-      for (const p of pairs) { totals.pairs++; if (p.status === 'kept') totals.kept++; else if (p.status === 'filtered') totals.filtered++; else totals.errors++; }
-      progress.done += samples.length; progress.pairs = totals.pairs; progress.kept = totals.kept;
-      s.onBatch?.(progress);
-    }
-    return { out: s.out, ...totals, resumedFrom, seconds: (performance.now() - t0) / 1000 };
-  } finally {
-    run.close();
-  }
-}
-
-async function runBatch(s: StabilitySpec, b: Batch, done: Set<number>, ctx: RunContext, lo: number, tick: (share: number) => void) {
-  const samples: SampleRow[] = [], pairs: PairRow[] = [], gallery: GalleryRow[] = [];
-  for (const e of b.errors) {
-    if (done.has(e.index)) continue;
-    samples.push({ sample_index: e.index, sample_id: e.id, label: null, status: 'error', clean_pred: null, reason: e.reason });
-    pairs.push(...errorPairs(s, e.id, e.index, `unreadable sample: ${e.reason}`));
-  }
-  const todo = b.indices.map((idx, i) => (done.has(idx) ? -1 : i)).filter((i) => i >= 0);
-  if (todo.length === 0) return { samples, pairs, gallery };
-  const [, c, h, w] = b.shape, per = c * h * w;
-  const data = todo.length === b.shape[0] ? b.data : rows(b.data, per, todo);
-  const shape: [number, number, number, number] = [todo.length, c, h, w];
-  const logits = await s.model.predict(data, shape);
-  const bad = new Set(nonFiniteRows(logits));
-  const targets = argmax(logits);
-  const good = todo.map((_, j) => j).filter((j) => !bad.has(j));
-  todo.forEach((i, j) => {
-    const id = b.ids[i], index = b.indices[i];
-    if (bad.has(j)) {
-      samples.push({ sample_index: index, sample_id: id, label: storedLabel(b.labels[i]), status: 'error', clean_pred: null, reason: 'non-finite logits' });
-      pairs.push(...errorPairs(s, id, index, 'non-finite logits of the clean image'));
-    } else {
-      samples.push({ sample_index: index, sample_id: id, label: storedLabel(b.labels[i]), status: 'ok', clean_pred: targets[j], reason: null });
-    }
-  });
-  if (good.length === 0) return { samples, pairs, gallery };
+async function scoreBatch(s: StabilitySpec, b: CleanBatch, ctx: RunContext, tick: Tick): Promise<ResultRows> {
+  const pairs: PairRow[] = [], gallery: GalleryRow[] = [];
   const clean: Clean = {
-    ids: good.map((j) => b.ids[todo[j]]), indices: good.map((j) => b.indices[todo[j]]),
-    data: good.length === todo.length ? data : rows(data, per, good), shape: [good.length, c, h, w],
-    targets: Int32Array.from(good, (j) => targets[j]), logitT: targetLogits(logits, targets).filter((_, j) => !bad.has(j)), maps: [],
+    ...b, logitT: Float64Array.from(b.targets, (c, i) => b.logits.data[i * b.logits.classes + c]), maps: [],
+    lo: shardRange(s.data.size, s.shard)[0],
   };
   // Both twins are explained with the same draws (common random numbers): a stochastic method's
   // own noise then does not count as instability.
   clean.maps = await eachMethod(s, (m) => m.method.run(s.model, { data: clean.data, shape: clean.shape, targets: clean.targets, seeds: seedsFor(s.seed, clean.ids, 'none', m.method.name) }, m.params, ctx));
   const groups = perturbationGroups(s.perturbations, clean.data.length);
   for (const [g, group] of groups.entries()) {
-    await runGroup(s, group, clean, ctx, lo, pairs, gallery, (k) => tick((g + (k + 1) / s.methods.length) / groups.length));
+    await runGroup(s, group, clean, ctx, pairs, gallery, (k) => tick((g + (k + 1) / s.methods.length) / groups.length));
   }
-  return { samples, pairs, gallery };
+  return { pairs, gallery };
 }
 
 /**
@@ -210,7 +150,7 @@ async function eachMethod<T>(s: StabilitySpec, fn: (m: ConfiguredMethod, k: numb
 /** One perturbation's twins inside a group: their pixels, predictions and kept rows. */
 interface Twins { p: PerturbationSpec; data: Float32Array; pred: Int32Array; bad: Set<number>; change: Float64Array; keep: number[] }
 
-async function runGroup(s: StabilitySpec, group: PerturbationSpec[], clean: Clean, ctx: RunContext, lo: number, pairs: PairRow[], gallery: GalleryRow[], methodDone: (k: number) => void) {
+async function runGroup(s: StabilitySpec, group: PerturbationSpec[], clean: Clean, ctx: RunContext, pairs: PairRow[], gallery: GalleryRow[], methodDone: (k: number) => void) {
   const [n, c, h, w] = clean.shape, per = c * h * w;
   const all = new Float32Array(group.length * n * per);
   for (const [g, p] of group.entries()) {
@@ -245,7 +185,7 @@ async function runGroup(s: StabilitySpec, group: PerturbationSpec[], clean: Clea
       const out = { decided: twins.map(() => clean.ids.map((): PairRow[] => [])), gallery: [] as GalleryRow[] };
       let first = 0;
       for (const [g, t] of twins.entries()) {
-        await scorePerturbation(s, t, clean, k, twin, first, lo, out.decided[g], out.gallery);
+        await scorePerturbation(s, t, clean, k, twin, first, out.decided[g], out.gallery);
         first += t.keep.length;
       }
       methodDone(finished++);
@@ -281,7 +221,7 @@ function decide(s: StabilitySpec, t: Twins, clean: Clean, decided: PairRow[][]) 
 }
 
 /** Aligns one perturbation's twin maps (rows [first, first + keep) of `twin`) and scores them. */
-async function scorePerturbation(s: StabilitySpec, t: Twins, clean: Clean, k: number, twin: Attribution, first: number, lo: number, decided: PairRow[][], gallery: GalleryRow[]) {
+async function scorePerturbation(s: StabilitySpec, t: Twins, clean: Clean, k: number, twin: Attribution, first: number, decided: PairRow[][], gallery: GalleryRow[]) {
   if (t.keep.length === 0) return;
   const [, c, h, w] = clean.shape, per = c * h * w;
   const m = s.methods[k], p = t.p;
@@ -307,7 +247,7 @@ async function scorePerturbation(s: StabilitySpec, t: Twins, clean: Clean, k: nu
     }
     row.reason = reasons.length ? reasons.join('; ') : null;
     decided[i].push(row);
-    if (clean.indices[i] - lo < s.gallery) {
+    if (clean.indices[i] - clean.lo < s.gallery) {
       gallery.push({ sample_index: clean.indices[i], sample_id: clean.ids[i], perturbation: p.id, method: m.method.name,
         png: galleryStrip(clean.data.subarray(i * per, (i + 1) * per), t.data.subarray(i * per, (i + 1) * per), [c, h, w],
           cleanMaps.subarray(j * mapPer, (j + 1) * mapPer), aligned.subarray(j * mapPer, (j + 1) * mapPer), [mc, mh, mw]) });

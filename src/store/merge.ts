@@ -5,10 +5,10 @@
 import { existsSync } from 'node:fs';
 import { UserError } from '../errors.js';
 import { RunFile, configDiff } from './run-file.js';
-import { RUN_TABLES } from './schema.js';
+import { TABLES, type TableName } from './schema.js';
 
-
-export async function merge(inputs: string[], out: string): Promise<{ samples: number; pairs: number }> {
+/** Merges, and says how many rows each non-empty table of the result holds. */
+export async function merge(inputs: string[], out: string): Promise<{ samples: number; rows: Partial<Record<TableName, number>> }> {
   if (inputs.length < 1) throw new UserError('fass merge needs at least one run file');
   if (existsSync(out)) throw new UserError(`${out} exists; merge writes a new file`);
   const configs: Record<string, unknown>[] = [];
@@ -32,7 +32,7 @@ export async function merge(inputs: string[], out: string): Promise<{ samples: n
       try {
         // Files written before a table existed simply lack it.
         const present = new Set((await target.query(`SELECT table_name FROM duckdb_tables() WHERE database_name = 's${i}'`)).map((r) => String(r.table_name)));
-        for (const t of RUN_TABLES) if (present.has(t)) await target.conn.run(`INSERT INTO ${t} SELECT * FROM s${i}.${t}`);
+        for (const t of Object.keys(TABLES)) if (present.has(t)) await target.conn.run(`INSERT INTO ${t} SELECT * FROM s${i}.${t}`);
         await target.conn.run('COMMIT');
       } catch (e) {
         await target.conn.run('ROLLBACK');
@@ -41,8 +41,10 @@ export async function merge(inputs: string[], out: string): Promise<{ samples: n
       }
       await target.conn.run(`DETACH s${i}`);
     }
-    const [{ s, q }] = await target.query('SELECT (SELECT count(*) FROM samples)::INT AS s, (SELECT count(*) FROM pairs)::INT AS q');
-    return { samples: Number(s), pairs: Number(q) };
+    const count = async (t: string) => Number((await target.query(`SELECT count(*)::INT AS n FROM ${t}`))[0].n);
+    const rows: Partial<Record<TableName, number>> = {};
+    for (const t of Object.keys(TABLES) as TableName[]) if (t !== 'samples' && t !== 'done') { const n = await count(t); if (n) rows[t] = n; }
+    return { samples: await count('samples'), rows };
   } finally {
     target.close();
   }

@@ -3,10 +3,12 @@
  * transaction (rows and the `done` marks together, so a run killed at any moment resumes with no
  * duplicate and no lost row), and read back what is done.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
 import { UserError } from '../errors.js';
-import { SCHEMA, SIMILARITY_COLUMNS, type GalleryRow, type OsrImageRow, type OsrRow, type PairRow, type SampleRow, type ScoreRow, type VectorRow } from './schema.js';
+import { SCHEMA, TABLES, type Column, type ResultRows, type ResultTable, type SampleRow, type ScoreRow, type TableName } from './schema.js';
 
 export class RunFile {
   private constructor(readonly path: string, private readonly db: DuckDBInstance, readonly conn: DuckDBConnection) {}
@@ -79,120 +81,52 @@ export class RunFile {
     return new Set(r.getRowObjects().map((o) => Number(o.sample_index)));
   }
 
-  /** One batch, atomically: its sample rows, pair rows, gallery strips and done marks. */
-  async appendBatch(samples: SampleRow[], pairs: PairRow[], gallery: GalleryRow[] = []): Promise<void> {
-    await this.conn.run('BEGIN TRANSACTION');
-    try {
-      await this.appendSamples(samples);
-      const pa = await this.conn.createAppender('pairs');
-      for (const p of pairs) {
-        pa.appendInteger(p.sample_index); pa.appendVarchar(p.sample_id);
-        pa.appendVarchar(p.perturbation); pa.appendVarchar(p.family); pa.appendVarchar(p.name); optDouble(pa, p.severity);
-        pa.appendVarchar(p.method); pa.appendVarchar(p.status);
-        optInt(pa, p.clean_pred); optInt(pa, p.perturbed_pred);
-        if (p.prediction_changed === null) pa.appendNull(); else pa.appendBoolean(p.prediction_changed);
-        optDouble(pa, p.logit_change);
-        for (const c of SIMILARITY_COLUMNS) optDouble(pa, p.scores[c]);
-        optText(pa, p.reason); pa.endRow();
-      }
-      pa.flushSync(); pa.closeSync();
-      if (gallery.length) {
-        const ga = await this.conn.createAppender('gallery');
-        for (const g of gallery) {
-          ga.appendInteger(g.sample_index); ga.appendVarchar(g.sample_id); ga.appendVarchar(g.perturbation); ga.appendVarchar(g.method);
-          ga.appendBlob(g.png); ga.endRow();
-        }
-        ga.flushSync(); ga.closeSync();
-      }
-      await this.markDone(samples);
-      await this.conn.run('COMMIT');
-    } catch (e) {
-      await this.conn.run('ROLLBACK');
-      throw e;
-    }
-  }
-
-  /** One batch of an OSR run, atomically: sample rows, per-image GAN rows, per-(sample, method) rows, done marks. */
-  async appendOsrBatch(samples: SampleRow[], images: OsrImageRow[], rows: OsrRow[]): Promise<void> {
-    await this.conn.run('BEGIN TRANSACTION');
-    try {
-      const sa = await this.conn.createAppender('samples');
-      for (const s of samples) {
-        sa.appendInteger(s.sample_index); sa.appendVarchar(s.sample_id); optInt(sa, s.label);
-        sa.appendVarchar(s.status); optInt(sa, s.clean_pred); optText(sa, s.reason); sa.endRow();
-      }
-      sa.flushSync(); sa.closeSync();
-      const ia = await this.conn.createAppender('osr_images');
-      for (const r of images) {
-        ia.appendInteger(r.sample_index); ia.appendVarchar(r.sample_id); ia.appendInteger(r.target);
-        ia.appendInteger(r.generated); ia.appendInteger(r.accepted); ia.appendDouble(r.acceptance_rate);
-        for (const v of [r.gan_changed, r.noise_changed, r.noise_outside, r.gan_distance, r.noise_distance, r.clean_logit, r.d_loss, r.g_loss]) optDouble(ia, v);
-        optText(ia, r.reason); ia.endRow();
-      }
-      ia.flushSync(); ia.closeSync();
-      const oa = await this.conn.createAppender('osr');
-      for (const r of rows) {
-        oa.appendInteger(r.sample_index); oa.appendVarchar(r.sample_id); oa.appendVarchar(r.method); oa.appendVarchar(r.status);
-        optInt(oa, r.accepted); optDouble(oa, r.osr); optDouble(oa, r.osr_normalised); optText(oa, r.reason); oa.endRow();
-      }
-      oa.flushSync(); oa.closeSync();
-      const da = await this.conn.createAppender('done');
-      for (const s of samples) { da.appendInteger(s.sample_index); da.endRow(); }
-      da.flushSync(); da.closeSync();
-      await this.conn.run('COMMIT');
-    } catch (e) {
-      await this.conn.run('ROLLBACK');
-      throw e;
-    }
-  }
-
-  /** One batch of a robustness or faithfulness run, atomically: samples, score rows, vectors, done marks. */
-  async appendScores(samples: SampleRow[], scores: ScoreRow[], vectors: VectorRow[] = []): Promise<void> {
-    await this.conn.run('BEGIN TRANSACTION');
-    try {
-      await this.appendSamples(samples);
-      const a = await this.conn.createAppender('scores');
-      for (const r of scores) {
-        a.appendInteger(r.sample_index); a.appendVarchar(r.sample_id); optInt(a, r.label);
-        a.appendVarchar(r.metric); a.appendVarchar(r.method); a.appendVarchar(r.status); optInt(a, r.clean_pred);
-        optDouble(a, r.score); optInt(a, r.n_used); optInt(a, r.n_excluded); optText(a, r.reason); a.endRow();
-      }
-      a.flushSync(); a.closeSync();
-      if (vectors.length) {
-        const v = await this.conn.createAppender('vectors');
-        for (const r of vectors) {
-          v.appendInteger(r.sample_index); v.appendVarchar(r.method); optInt(v, r.label);
-          v.appendBlob(new Uint8Array(r.vec.buffer, r.vec.byteOffset, r.vec.byteLength)); v.endRow();
-        }
-        v.flushSync(); v.closeSync();
-      }
-      await this.markDone(samples);
-      await this.conn.run('COMMIT');
-    } catch (e) {
-      await this.conn.run('ROLLBACK');
-      throw e;
-    }
+  /** One batch, atomically: its sample rows, its result rows by table, and its done marks. */
+  async appendBatch(samples: SampleRow[], rows: ResultRows): Promise<void> {
+    await this.transaction(async () => {
+      await this.append('samples', samples);
+      for (const [table, r] of Object.entries(rows) as [ResultTable, object[]][]) await this.append(table, r);
+      await this.append('done', samples);
+    });
   }
 
   /** Replaces scores of (sample_index, metric, method) rows in one transaction (consistency's end-of-run pass). */
   async updateScores(rows: Pick<ScoreRow, 'sample_index' | 'metric' | 'method' | 'status' | 'score' | 'reason'>[]): Promise<void> {
-    await this.conn.run('BEGIN TRANSACTION');
-    try {
+    await this.transaction(async () => {
       await this.conn.run('CREATE OR REPLACE TEMP TABLE score_update (sample_index INTEGER, metric VARCHAR, method VARCHAR, status VARCHAR, score DOUBLE, reason VARCHAR)');
-      const a = await this.conn.createAppender('score_update');
-      for (const r of rows) {
-        a.appendInteger(r.sample_index); a.appendVarchar(r.metric); a.appendVarchar(r.method); a.appendVarchar(r.status);
-        optDouble(a, r.score); optText(a, r.reason); a.endRow();
-      }
-      a.flushSync(); a.closeSync();
+      await this.appendRows('score_update', [['sample_index', 'INTEGER'], ['metric', 'VARCHAR'], ['method', 'VARCHAR'], ['status', 'VARCHAR'], ['score', 'DOUBLE'], ['reason', 'VARCHAR']], rows);
       await this.conn.run(`UPDATE scores SET status = u.status, score = u.score, reason = u.reason FROM score_update u
         WHERE scores.sample_index = u.sample_index AND scores.metric = u.metric AND scores.method = u.method`);
       await this.conn.run('DROP TABLE score_update');
+    });
+  }
+
+  /** fn inside one transaction: all of its writes land, or none. */
+  async transaction<T>(fn: () => Promise<T>): Promise<T> {
+    await this.conn.run('BEGIN TRANSACTION');
+    try {
+      const r = await fn();
       await this.conn.run('COMMIT');
+      return r;
     } catch (e) {
       await this.conn.run('ROLLBACK');
       throw e;
     }
+  }
+
+  private append(table: TableName, rows: readonly object[]): Promise<void> {
+    return this.appendRows(table, TABLES[table].columns, rows);
+  }
+
+  /** Rows through DuckDB's appender, each column as its declared type. */
+  private async appendRows(table: string, columns: readonly Column[], rows: readonly object[]): Promise<void> {
+    if (rows.length === 0) return;
+    const a = await this.conn.createAppender(table);
+    for (const row of rows) {
+      for (const [name, type] of columns) appendValue(a, type, valueOf(row, name));
+      a.endRow();
+    }
+    a.flushSync(); a.closeSync();
   }
 
   /** A method's stored consistency vectors in sample order, with their labels (-1: none). */
@@ -207,21 +141,6 @@ export class RunFile {
     };
   }
 
-  private async appendSamples(samples: SampleRow[]): Promise<void> {
-    const sa = await this.conn.createAppender('samples');
-    for (const s of samples) {
-      sa.appendInteger(s.sample_index); sa.appendVarchar(s.sample_id); optInt(sa, s.label);
-      sa.appendVarchar(s.status); optInt(sa, s.clean_pred); optText(sa, s.reason); sa.endRow();
-    }
-    sa.flushSync(); sa.closeSync();
-  }
-
-  private async markDone(samples: SampleRow[]): Promise<void> {
-    const da = await this.conn.createAppender('done');
-    for (const s of samples) { da.appendInteger(s.sample_index); da.endRow(); }
-    da.flushSync(); da.closeSync();
-  }
-
   async query(sql: string, params: (string | number | boolean | null)[] = []): Promise<Record<string, unknown>[]> {
     return (await this.conn.runAndReadAll(sql, params)).getRowObjects() as Record<string, unknown>[];
   }
@@ -232,10 +151,44 @@ export class RunFile {
   }
 }
 
-function optInt(a: DuckDBAppender, v: number | null | undefined) { if (v === null || v === undefined) a.appendNull(); else a.appendInteger(v); }
-function optText(a: DuckDBAppender, v: string | null | undefined) { if (v === null || v === undefined) a.appendNull(); else a.appendVarchar(v); }
-/** NaN and missing scores are NULL; the row's reason says why. */
-function optDouble(a: DuckDBAppender, v: number | null | undefined) { if (v === null || v === undefined || !Number.isFinite(v)) a.appendNull(); else a.appendDouble(v); }
+/** A row's value for a column: its field, or for a similarity column its `scores` entry (PairRow). */
+function valueOf(row: object, name: string): unknown {
+  const r = row as Record<string, unknown>;
+  return name in r ? r[name] : (r.scores as Record<string, unknown> | undefined)?.[name];
+}
+
+/** NaN and missing numbers are NULL; the row's reason says why. */
+function appendValue(a: DuckDBAppender, type: Column[1], v: unknown): void {
+  if (v === null || v === undefined || (typeof v === 'number' && !Number.isFinite(v))) return a.appendNull();
+  switch (type) {
+    case 'INTEGER': return a.appendInteger(v as number);
+    case 'DOUBLE': return a.appendDouble(v as number);
+    case 'BOOLEAN': return a.appendBoolean(v as boolean);
+    case 'VARCHAR': return a.appendVarchar(v as string);
+    case 'BLOB': { const b = v as ArrayBufferView; return a.appendBlob(new Uint8Array(b.buffer, b.byteOffset, b.byteLength)); }
+  }
+}
+
+/** fn on an existing run file opened for reading (whatever its configuration), closed afterwards. */
+export async function withRun<T>(path: string, fn: (f: RunFile) => Promise<T>): Promise<T> {
+  const f = await RunFile.read(path);
+  try {
+    return await fn(f);
+  } finally {
+    f.close();
+  }
+}
+
+/** fn on the path `out`, or on a temporary run file removed afterwards (the library's in-memory summaries). */
+export async function withRunFile<T>(out: string | undefined, fn: (path: string) => Promise<T>): Promise<T> {
+  if (out) return fn(out);
+  const dir = mkdtempSync(join(tmpdir(), 'fass-run-'));
+  try {
+    return await fn(join(dir, 'run.duckdb'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 /** "key: stored X, now Y" for each top-level key whose JSON differs. */
 export function configDiff(stored: Record<string, unknown>, now: Record<string, unknown>): string[] {

@@ -13,44 +13,63 @@
 export const SIMILARITY_COLUMNS = ['ssim', 'spearman', 'topk_jaccard', 'fass', 'pearson', 'cosine', 'l2'] as const;
 export type SimilarityColumn = (typeof SIMILARITY_COLUMNS)[number];
 
-export const SCHEMA = `
-CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
-CREATE TABLE IF NOT EXISTS samples (
-  sample_index INTEGER PRIMARY KEY, sample_id VARCHAR NOT NULL, label INTEGER,
-  status VARCHAR NOT NULL, clean_pred INTEGER, reason VARCHAR);
-CREATE TABLE IF NOT EXISTS pairs (
-  sample_index INTEGER NOT NULL, sample_id VARCHAR NOT NULL,
-  perturbation VARCHAR NOT NULL, family VARCHAR NOT NULL, name VARCHAR NOT NULL, severity DOUBLE,
-  method VARCHAR NOT NULL, status VARCHAR NOT NULL,
-  clean_pred INTEGER, perturbed_pred INTEGER, prediction_changed BOOLEAN, logit_change DOUBLE,
-  ${SIMILARITY_COLUMNS.map((c) => `${c} DOUBLE`).join(', ')},
-  reason VARCHAR,
-  PRIMARY KEY (sample_index, perturbation, method));
-CREATE TABLE IF NOT EXISTS done (sample_index INTEGER PRIMARY KEY);
-CREATE TABLE IF NOT EXISTS scores (
-  sample_index INTEGER NOT NULL, sample_id VARCHAR NOT NULL, label INTEGER,
-  metric VARCHAR NOT NULL, method VARCHAR NOT NULL, status VARCHAR NOT NULL,
-  clean_pred INTEGER, score DOUBLE, n_used INTEGER, n_excluded INTEGER, reason VARCHAR,
-  PRIMARY KEY (sample_index, metric, method));
-CREATE TABLE IF NOT EXISTS vectors (
-  sample_index INTEGER NOT NULL, method VARCHAR NOT NULL, label INTEGER, vec BLOB NOT NULL,
-  PRIMARY KEY (sample_index, method));
-CREATE TABLE IF NOT EXISTS gallery (
-  sample_index INTEGER NOT NULL, sample_id VARCHAR NOT NULL, perturbation VARCHAR NOT NULL, method VARCHAR NOT NULL,
-  png BLOB NOT NULL, PRIMARY KEY (sample_index, perturbation, method));
-CREATE TABLE IF NOT EXISTS osr_images (
-  sample_index INTEGER PRIMARY KEY, sample_id VARCHAR NOT NULL, target INTEGER NOT NULL,
-  generated INTEGER NOT NULL, accepted INTEGER NOT NULL, acceptance_rate DOUBLE NOT NULL,
-  gan_changed DOUBLE, noise_changed DOUBLE, noise_outside DOUBLE, gan_distance DOUBLE, noise_distance DOUBLE,
-  clean_logit DOUBLE, d_loss DOUBLE, g_loss DOUBLE, reason VARCHAR);
-CREATE TABLE IF NOT EXISTS osr (
-  sample_index INTEGER NOT NULL, sample_id VARCHAR NOT NULL, method VARCHAR NOT NULL, status VARCHAR NOT NULL,
-  accepted INTEGER, osr DOUBLE, osr_normalised DOUBLE, reason VARCHAR,
-  PRIMARY KEY (sample_index, method));
-`;
+type ColumnType = 'INTEGER' | 'VARCHAR' | 'DOUBLE' | 'BOOLEAN' | 'BLOB';
+/** [name, type, NOT NULL]; a similarity column reads the row's `scores[name]`. */
+export type Column = readonly [name: string, type: ColumnType, notNull?: boolean];
+export interface Table { columns: readonly Column[]; key: readonly string[] }
 
-/** Tables a run file may hold; merge copies those present (OSR runs fill osr_images and osr). */
-export const RUN_TABLES = ['samples', 'pairs', 'done', 'gallery', 'osr_images', 'osr'] as const;
+const idColumns: Column[] = [['sample_index', 'INTEGER', true], ['sample_id', 'VARCHAR', true]];
+
+/**
+ * Every table of a run file but meta, declared once: the DDL and the appenders (run-file.ts) are
+ * made from it. Column order is the stored order (merge copies with SELECT *).
+ */
+export const TABLES = {
+  samples: { columns: [...idColumns, ['label', 'INTEGER'], ['status', 'VARCHAR', true], ['clean_pred', 'INTEGER'], ['reason', 'VARCHAR']], key: ['sample_index'] },
+  pairs: {
+    columns: [
+      ...idColumns, ['perturbation', 'VARCHAR', true], ['family', 'VARCHAR', true], ['name', 'VARCHAR', true], ['severity', 'DOUBLE'],
+      ['method', 'VARCHAR', true], ['status', 'VARCHAR', true],
+      ['clean_pred', 'INTEGER'], ['perturbed_pred', 'INTEGER'], ['prediction_changed', 'BOOLEAN'], ['logit_change', 'DOUBLE'],
+      ...SIMILARITY_COLUMNS.map((c): Column => [c, 'DOUBLE']), ['reason', 'VARCHAR'],
+    ],
+    key: ['sample_index', 'perturbation', 'method'],
+  },
+  done: { columns: [['sample_index', 'INTEGER']], key: ['sample_index'] },
+  scores: {
+    columns: [
+      ...idColumns, ['label', 'INTEGER'], ['metric', 'VARCHAR', true], ['method', 'VARCHAR', true], ['status', 'VARCHAR', true],
+      ['clean_pred', 'INTEGER'], ['score', 'DOUBLE'], ['n_used', 'INTEGER'], ['n_excluded', 'INTEGER'], ['reason', 'VARCHAR'],
+    ],
+    key: ['sample_index', 'metric', 'method'],
+  },
+  vectors: { columns: [['sample_index', 'INTEGER', true], ['method', 'VARCHAR', true], ['label', 'INTEGER'], ['vec', 'BLOB', true]], key: ['sample_index', 'method'] },
+  gallery: { columns: [...idColumns, ['perturbation', 'VARCHAR', true], ['method', 'VARCHAR', true], ['png', 'BLOB', true]], key: ['sample_index', 'perturbation', 'method'] },
+  osr_images: {
+    columns: [
+      ...idColumns, ['target', 'INTEGER', true], ['generated', 'INTEGER', true], ['accepted', 'INTEGER', true], ['acceptance_rate', 'DOUBLE', true],
+      ...['gan_changed', 'noise_changed', 'noise_outside', 'gan_distance', 'noise_distance', 'clean_logit', 'd_loss', 'g_loss'].map((c): Column => [c, 'DOUBLE']),
+      ['reason', 'VARCHAR'],
+    ],
+    key: ['sample_index'],
+  },
+  osr: {
+    columns: [...idColumns, ['method', 'VARCHAR', true], ['status', 'VARCHAR', true], ['accepted', 'INTEGER'], ['osr', 'DOUBLE'], ['osr_normalised', 'DOUBLE'], ['reason', 'VARCHAR']],
+    key: ['sample_index', 'method'],
+  },
+} satisfies Record<string, Table>;
+
+export type TableName = keyof typeof TABLES;
+
+/** The tables a run kind writes its results to, besides samples and done. */
+export type ResultTable = Exclude<TableName, 'samples' | 'done'>;
+
+export const SCHEMA = [
+  'CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);',
+  ...Object.entries(TABLES).map(([name, t]: [string, Table]) => `CREATE TABLE IF NOT EXISTS ${name} (
+  ${t.columns.map(([c, type, notNull]) => `${c} ${type}${notNull ? ' NOT NULL' : ''}`).join(', ')},
+  PRIMARY KEY (${t.key.join(', ')}));`),
+].join('\n');
 
 /** A strip for the report: image, perturbed image, clean map, aligned perturbed map (PNG). */
 export interface GalleryRow {
@@ -144,6 +163,16 @@ export interface ScoreRow {
   n_used: number | null;
   n_excluded: number | null;
   reason: string | null;
+}
+
+/** A batch's result rows, by table (RunFile.appendBatch). */
+export interface ResultRows {
+  pairs?: PairRow[];
+  gallery?: GalleryRow[];
+  scores?: ScoreRow[];
+  vectors?: VectorRow[];
+  osr_images?: OsrImageRow[];
+  osr?: OsrRow[];
 }
 
 /** A sample's attribution vector (float32) for consistency. */

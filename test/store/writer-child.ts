@@ -11,6 +11,6 @@ for (let b = 0; b < 100000; b++) {
     sample_index: i, sample_id: `s${i}`, perturbation: 'rotate:5', family: 'geometric', name: 'rotate', severity: 5, method: m,
     status: 'kept' as const, clean_pred: 1, perturbed_pred: 1, prediction_changed: false, logit_change: 0.1, scores: { ssim: i / 1000 }, reason: null,
   })));
-  await f.appendBatch(samples, pairs);
+  await f.appendBatch(samples, { pairs });
   if (b === 3) process.stdout.write('ready\n');
 }
