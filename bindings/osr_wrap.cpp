@@ -55,9 +55,9 @@ class OsrWorker : public ProgressPromiseWorker<Step> {
   fass::osr::GanResult r_;
 };
 
-std::vector<int64_t> widths(const Napi::Object& o, const char* key, std::vector<int64_t> fallback) {
+std::vector<int64_t> widths(const Napi::Object& o, const char* key) {
   const auto v = o.Get(key);
-  if (!v.IsArray()) return fallback;
+  if (!v.IsArray()) throw Napi::TypeError::New(o.Env(), std::string("trainOsrGans: options.") + key + " must be an array");
   auto a = v.As<Napi::Array>();
   std::vector<int64_t> out;
   for (uint32_t i = 0; i < a.Length(); ++i) out.push_back(a.Get(i).As<Napi::Number>().Int64Value());
@@ -72,30 +72,36 @@ Napi::Value TrainOsrGans(const Napi::CallbackInfo& info) {
     throw Napi::TypeError::New(env, "trainOsrGans: expected a native ScriptModel");
   auto cb = info.Length() > 6 && info[6].IsFunction() ? info[6].As<Napi::Function>() : Napi::Function();
   auto o = info[5].As<Napi::Object>();
-  auto num = [&](const char* k, double fallback) { return o.Get(k).IsNumber() ? o.Get(k).As<Napi::Number>().DoubleValue() : fallback; };
-  auto* w = new OsrWorker(env, cb, static_cast<int>(num("threads", 0)));
+  // Every option is the caller's (OsrOptions); a missing one is a bug there, not a default here.
+  // Read before the worker exists: a worker made and never queued would keep Node alive.
+  auto num = [&](const char* k) {
+    if (!o.Get(k).IsNumber()) throw Napi::TypeError::New(env, std::string("trainOsrGans: options.") + k + " must be a number");
+    return o.Get(k).As<Napi::Number>().DoubleValue();
+  };
+  fass::osr::GanConfig c;
+  c.g_hidden = widths(o, "generatorWidths");
+  c.d_hidden = widths(o, "discriminatorWidths");
+  c.copies = static_cast<int64_t>(num("copies"));
+  c.epochs = static_cast<int64_t>(num("epochs"));
+  c.batch = static_cast<int64_t>(num("batch"));
+  c.lr = num("lr");
+  c.lambda_y = num("lambdaY");
+  c.lambda_ce = num("lambdaCe");
+  c.delta = num("delta");
+  c.samples = static_cast<int64_t>(num("samples"));
+  c.noise_eps = num("noiseEps");
+  auto x = TensorWrap::FromValue(info[1], "images");
+  auto targets = TensorWrap::FromValue(info[2], "targets");
+  auto seeds = TensorWrap::FromValue(info[3], "seeds");
+  auto noise_seeds = TensorWrap::FromValue(info[4], "noiseSeeds");
+  const int threads = o.Get("threads").IsNumber() ? o.Get("threads").As<Napi::Number>().Int32Value() : 0;
+  auto* w = new OsrWorker(env, cb, threads);
   w->model = Napi::ObjectWrap<ModelWrap>::Unwrap(info[0].As<Napi::Object>())->model;
-  w->x = TensorWrap::FromValue(info[1], "images");
-  w->targets = TensorWrap::FromValue(info[2], "targets");
-  w->seeds = TensorWrap::FromValue(info[3], "seeds");
-  w->noise_seeds = TensorWrap::FromValue(info[4], "noiseSeeds");
-  auto& c = w->cfg;
-  c.latent = static_cast<int64_t>(num("latent", c.latent));
-  c.g_hidden = widths(o, "generatorWidths", c.g_hidden);
-  c.d_hidden = widths(o, "discriminatorWidths", c.d_hidden);
-  c.slope = num("slope", c.slope);
-  c.dropout = num("dropout", c.dropout);
-  c.copies = static_cast<int64_t>(num("copies", c.copies));
-  c.epochs = static_cast<int64_t>(num("epochs", c.epochs));
-  c.batch = static_cast<int64_t>(num("batch", c.batch));
-  c.lr = num("lr", c.lr);
-  c.beta1 = num("beta1", c.beta1);
-  c.beta2 = num("beta2", c.beta2);
-  c.lambda_y = num("lambdaY", c.lambda_y);
-  c.lambda_ce = num("lambdaCe", c.lambda_ce);
-  c.delta = num("delta", c.delta);
-  c.samples = static_cast<int64_t>(num("samples", c.samples));
-  c.noise_eps = num("noiseEps", c.noise_eps);
+  w->x = x;
+  w->targets = targets;
+  w->seeds = seeds;
+  w->noise_seeds = noise_seeds;
+  w->cfg = c;
   w->Queue();
   return w->Promise();
 }

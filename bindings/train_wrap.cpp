@@ -58,14 +58,19 @@ Napi::Value TrainReferenceCnn(const Napi::CallbackInfo& info) {
   if (info.Length() < 1 || !info[0].IsObject()) throw Napi::TypeError::New(env, "trainReferenceCnn(options, onProgress?)");
   auto o = info[0].As<Napi::Object>();
   auto cb = info.Length() > 1 && info[1].IsFunction() ? info[1].As<Napi::Function>() : Napi::Function();
+  // Every option is the caller's (src/cli/train.ts): a missing one is a bug there, not a default here.
+  // Checked before the worker exists: a worker made and never queued would keep Node alive.
+  for (const char* k : {"steps", "batchSize", "lr", "seed"})
+    if (!o.Get(k).IsNumber()) throw Napi::TypeError::New(env, std::string("trainReferenceCnn: options.") + k + " must be a number");
+  if (!o.Get("device").IsString()) throw Napi::TypeError::New(env, "trainReferenceCnn: options.device must be a string");
   auto* w = new TrainWorker(env, cb, static_cast<int>(num(o, "threads", 0)));
   w->images = TensorWrap::FromValue(o.Get("images"), "options.images");
   w->labels = TensorWrap::FromValue(o.Get("labels"), "options.labels");
-  w->cfg.steps = num(o, "steps", w->cfg.steps);
-  w->cfg.batch_size = num(o, "batchSize", w->cfg.batch_size);
-  if (o.Get("lr").IsNumber()) w->cfg.lr = o.Get("lr").As<Napi::Number>().DoubleValue();
-  w->cfg.seed = static_cast<uint64_t>(num(o, "seed", 0));
-  w->cfg.device = o.Get("device").IsString() ? o.Get("device").As<Napi::String>().Utf8Value() : "cpu";
+  w->cfg.steps = o.Get("steps").As<Napi::Number>().Int64Value();
+  w->cfg.batch_size = o.Get("batchSize").As<Napi::Number>().Int64Value();
+  w->cfg.lr = o.Get("lr").As<Napi::Number>().DoubleValue();
+  w->cfg.seed = static_cast<uint64_t>(o.Get("seed").As<Napi::Number>().Int64Value());
+  w->cfg.device = o.Get("device").As<Napi::String>().Utf8Value();
   w->shape.channels = w->images.size(1);
   w->shape.height = w->images.size(2);
   w->shape.width = w->images.size(3);

@@ -17,10 +17,10 @@ torch::Tensor make_baseline(const std::string& kind, const torch::Tensor& x, con
                       std::to_string(x.size(1)));
     return m.to(x.device(), x.scalar_type()).view({1, -1, 1, 1}).expand_as(x).contiguous();
   }
-  if (kind == "blur") return gaussian_blur(x, p.number("baseline_sigma", 5.0));
+  if (kind == "blur") return gaussian_blur(x, p.number("blur_sigma"));
   if (kind == "uniform") return rng.rand(per_sample, x.device()).to(x.scalar_type());
   if (kind == "gaussian") {
-    const double s = p.number("baseline_sigma", 0.25);
+    const double s = p.number("gaussian_sigma");
     return (x + rng.randn(per_sample, x.device()).to(x.scalar_type()) * s).clamp(0, 1);
   }
   if (kind == "file") {

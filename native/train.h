@@ -8,12 +8,13 @@
 namespace fass {
 
 struct TrainConfig {
-  int64_t steps = 2000;       // optimiser steps (mini-batches)
-  int64_t batch_size = 128;
-  double lr = 2e-3;           // Adam; cosine-decayed to lr/20 over the steps
+  // No values here: the caller passes each (src/cli/train.ts holds the defaults).
+  int64_t steps;              // optimiser steps (mini-batches)
+  int64_t batch_size;
+  double lr;                  // Adam; cosine-decayed to lr/20 over the steps
   double weight_decay = 0.0;
-  uint64_t seed = 0;
-  std::string device = "cpu";
+  uint64_t seed;
+  std::string device;
 };
 
 struct TrainStats {

@@ -71,23 +71,20 @@ export interface NativeAttribution {
 }
 
 /** Options of trainOsrGans (native/osr/gan.h), SPEC.md section 7's names in camelCase. */
+/** Every value is required: the engine holds no defaults (OsrOptions in metrics/osr.ts does). */
 export interface NativeOsrOptions {
-  latent?: number;
-  generatorWidths?: number[];
-  discriminatorWidths?: number[];
-  slope?: number;
-  dropout?: number;
-  copies?: number;
-  epochs?: number;
-  batch?: number;
-  lr?: number;
-  beta1?: number;
-  beta2?: number;
-  lambdaY?: number;
-  lambdaCe?: number;
-  delta?: number;
-  samples?: number;
-  noiseEps?: number;
+  generatorWidths: number[];
+  discriminatorWidths: number[];
+  copies: number;
+  epochs: number;
+  batch: number;
+  lr: number;
+  lambdaY: number;
+  lambdaCe: number;
+  delta: number;
+  samples: number;
+  /** < 0: matched to the accepted GAN samples' distance. */
+  noiseEps: number;
   threads?: number;
 }
 

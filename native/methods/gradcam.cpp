@@ -11,14 +11,14 @@ namespace fass {
 AttributionOutput gradcam(GradientRunner& run, const torch::Tensor& x, const torch::Tensor& targets, const Params& p,
                           SampleRng&) {
   auto& model = run.model();
-  std::string layer_path = p.text("layer", "");
+  std::string layer_path = p.has("layer") ? p.text("layer") : "";
   if (layer_path.empty()) layer_path = default_layer(model, x.sizes().vec());
   auto layer = LayerModel::of(model, layer_path);
-  const std::string up = p.text("upsample", "bilinear");
+  const std::string up = p.text("upsample");
   if (up != "bilinear" && up != "nearest" && up != "none")
     throw UserError("upsample '" + up + "': expected bilinear, nearest or none");
-  const bool relu = p.flag("relu", true);
-  const std::string reshape = p.text("reshape", "auto");
+  const bool relu = p.flag("relu");
+  const std::string reshape = p.text("reshape");
   const auto t_dev = targets.to(model.device(), torch::kInt64);
   const int64_t k = model.kernel_batch(x);
   std::vector<torch::Tensor> parts;

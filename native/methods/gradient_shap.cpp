@@ -22,9 +22,9 @@ std::vector<std::string> split(const std::string& s) {
 
 AttributionOutput gradient_shap(GradientRunner& run, const torch::Tensor& x, const torch::Tensor& targets,
                                 const Params& p, SampleRng& rng) {
-  const int64_t n = x.size(0), k = p.integer("n_samples", 16);
+  const int64_t n = x.size(0), k = p.integer("n_samples");
   if (k < 1) throw UserError("n_samples " + std::to_string(k) + ": must be an integer >= 1");
-  const auto kinds = split(p.text("baselines", "black,mean"));
+  const auto kinds = split(p.text("baselines"));
   if (kinds.empty()) throw UserError("baselines: name at least one baseline");
   std::vector<torch::Tensor> set;
   for (const auto& kind : kinds) set.push_back(make_baseline(kind, x, p, rng));
@@ -36,10 +36,11 @@ AttributionOutput gradient_shap(GradientRunner& run, const torch::Tensor& x, con
   per_sample[0] = k;
   if (!which.defined()) which = rng.randint(nb, {k}, dev);
   if (!alphas.defined()) alphas = rng.rand({k}, dev);
-  const double stdev = p.number("stdev", 0.0);
-  if (!noise.defined())
+  if (!noise.defined()) {
+    const double stdev = p.number("stdev");
     noise = stdev > 0 ? rng.randn(per_sample, dev).to(x.scalar_type()) * stdev
                       : torch::zeros({n, k, x.size(1), x.size(2), x.size(3)}, x.options());
+  }
   which = which.to(dev, torch::kInt64);
   alphas = alphas.to(dev, x.scalar_type());
   noise = noise.to(dev, x.scalar_type());

@@ -9,9 +9,9 @@ namespace fass {
 
 AttributionOutput integrated_gradients(GradientRunner& run, const torch::Tensor& x, const torch::Tensor& targets,
                                        const Params& p, SampleRng& rng) {
-  const auto q = quadrature(p.text("method", "gausslegendre"), p.integer("n_steps", 50));
+  const auto q = quadrature(p.text("method"), p.integer("n_steps"));
   const int64_t n = x.size(0), steps = static_cast<int64_t>(q.alphas.size());
-  const auto x0 = make_baseline(p.text("baseline", "black"), x, p, rng);
+  const auto x0 = make_baseline(p.text("baseline"), x, p, rng);
   const auto diff = x - x0;
   // Rows [b, e) of the step-major point set: row r is sample r % n at step r / n.
   auto points = [&](int64_t b, int64_t e) {

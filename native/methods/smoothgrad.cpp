@@ -10,9 +10,9 @@ namespace fass {
 
 AttributionOutput smoothgrad(GradientRunner& run, const torch::Tensor& x, const torch::Tensor& targets, const Params& p,
                              SampleRng& rng) {
-  const int64_t n = x.size(0), k = p.integer("n", 16);
+  const int64_t n = x.size(0), k = p.integer("n");
   if (k < 1) throw UserError("n " + std::to_string(k) + ": must be an integer >= 1");
-  const std::string variant = p.text("variant", "smoothgrad");
+  const std::string variant = p.text("variant");
   if (variant != "smoothgrad" && variant != "smoothgrad_sq" && variant != "vargrad")
     throw UserError("variant '" + variant + "': expected smoothgrad, smoothgrad_sq or vargrad");
   auto per_sample = x.sizes().vec();
@@ -23,13 +23,13 @@ AttributionOutput smoothgrad(GradientRunner& run, const torch::Tensor& x, const 
   } else {
     auto flat = x.reshape({n, -1});
     auto range = (std::get<0>(flat.max(1)) - std::get<0>(flat.min(1))).view({n, 1, 1, 1, 1});
-    noise = rng.randn(per_sample, x.device()).to(x.scalar_type()) * (p.number("s", 0.15) * range);
+    noise = rng.randn(per_sample, x.device()).to(x.scalar_type()) * (p.number("s") * range);
   }
   // Sample-major rows, as Captum's repeat_interleave: row r is sample r / k, draw r % k.
   auto noisy = (x.unsqueeze(1) + noise).reshape({n * k, x.size(1), x.size(2), x.size(3)});
   auto g = run.grads(n * k, [&](int64_t b, int64_t e) { return noisy.slice(0, b, e); },
                      targets.repeat_interleave(k));
-  if (p.flag("abs", false)) g = g.abs();
+  if (p.flag("abs")) g = g.abs();
   g = g.view({n, k, x.size(1), x.size(2), x.size(3)});
   auto mean = g.mean(1);
   if (variant == "smoothgrad") return {mean, {}};

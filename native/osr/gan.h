@@ -11,20 +11,23 @@
 
 namespace fass::osr {
 
+// The options (widths, copies, epochs, batch, lr, lambdas, delta, samples, noise_eps) have no
+// values here: the caller passes each (src/metrics/osr.ts OsrOptions holds the defaults). The
+// rest is the architecture SPEC.md fixes.
 struct GanConfig {
   int64_t latent = 100;
-  std::vector<int64_t> g_hidden = {256, 512, 1024, 1024, 512};  // then C*H*W
-  std::vector<int64_t> d_hidden = {512, 256, 64};               // then 1
+  std::vector<int64_t> g_hidden;  // then C*H*W
+  std::vector<int64_t> d_hidden;  // then 1
   double slope = 0.2;     // LeakyReLU
   double dropout = 0.3;   // generator only
-  int64_t copies = 1500;  // real data: copies of x per epoch
-  int64_t epochs = 5;
-  int64_t batch = 64;
-  double lr = 2e-4, beta1 = 0.5, beta2 = 0.999;
-  double lambda_y = 1.0, lambda_ce = 1.0;
-  double delta = 5.0;     // S(x): same argmax and |f_y(x) - f_y(x')| <= delta
-  int64_t samples = 100;  // drawn after training
-  double noise_eps = -1;  // uniform-noise baseline x + U(-eps, eps), clamped to [0, 1]; < 0: matched to the GAN samples' distance
+  int64_t copies;         // real data: copies of x per epoch
+  int64_t epochs;
+  int64_t batch;
+  double lr, beta1 = 0.5, beta2 = 0.999;
+  double lambda_y, lambda_ce;
+  double delta;           // S(x): same argmax and |f_y(x) - f_y(x')| <= delta
+  int64_t samples;        // drawn after training
+  double noise_eps;       // uniform-noise baseline x + U(-eps, eps), clamped to [0, 1]; < 0: matched to the GAN samples' distance
 };
 
 struct GanResult {

@@ -5,33 +5,26 @@
  */
 import type { Argv } from 'yargs';
 import { z } from 'zod';
-import { Common, DataOptions, Normalisation, PrecisionOption, validate } from '../config/options.js';
+import { batchSizeOption, ModelRun, PrecisionOption, validate } from '../config/options.js';
 import { methodSpecs } from '../config/methods.js';
-import { configure, methodNames } from '../methods/registry.js';
+import { configure } from '../methods/registry.js';
 import { loadModel } from '../models/load.js';
 import { attribute } from '../pipeline/attribute.js';
-import { commonOptions, dataOptions, normalisationOptions, openData, precisionOption, prepare, run } from './common.js';
+import { openData, prepare, run } from './common.js';
+import { flags } from './flags.js';
 import { table } from './output.js';
 import { progress } from './progress.js';
 
-const Args = Common.extend(DataOptions.shape).extend(Normalisation.shape).extend(PrecisionOption.shape).extend({
-  model: z.string().min(1),
-  out: z.string().min(1),
-  batchSize: z.number().int().min(1, 'must be an integer >= 1').default(64),
-  internalBatchSize: z.number().int().min(1, 'must be an integer >= 1').optional(),
+const Args = ModelRun.extend(PrecisionOption.shape).extend({
+  out: z.string().min(1).describe('folder for <method>.npy, targets.npy, ids.json, errors.json, cost.json, overlays.png'),
+  batchSize: batchSizeOption(64),
 });
 
 export const command = 'attribute';
 export const describe = 'attribution maps of each method for each sample, with their cost';
 
 export function builder(y: Argv) {
-  return precisionOption(normalisationOptions(dataOptions(commonOptions(y))))
-    .option('model', { type: 'string', demandOption: true, describe: 'TorchScript (.pt) or ONNX (.onnx) model' })
-    .option('methods', { describe: `comma-separated methods with default parameters (${methodNames().join(', ')}); with parameters: a methods list in --config` })
-    .option('out', { type: 'string', demandOption: true, describe: 'folder for <method>.npy, targets.npy, ids.json, errors.json, cost.json, overlays.png' })
-    .option('batch-size', { type: 'number', default: 64, describe: 'images per batch' })
-    .option('internal-batch-size', { type: 'number', describe: "most images per model call inside a method (default: by image size); memory pressure halves it" })
-    .demandOption('data')
+  return flags(y, Args)
     .example('$0 attribute --model models/fashion-cnn.pt --data fashion-mnist:test --n 64 --methods saliency,gradcam --out maps', '')
     .example('$0 attribute --config attribute.yaml', 'methods with parameters:\n  methods:\n    - {name: integrated_gradients, n_steps: 32, method: riemann_trapezoid}\n    - {name: gradcam, layer: conv2, relu: false}');
 }

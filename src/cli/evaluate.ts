@@ -1,27 +1,24 @@
 /** fass evaluate --model M --data D: top-1 accuracy, per-class accuracy, images per second. */
 import type { Argv } from 'yargs';
 import { z } from 'zod';
-import { Common, DataOptions, Normalisation, PrecisionOption, validate } from '../config/options.js';
+import { batchSizeOption, Common, DataOptions, ModelRun, Normalisation, PrecisionOption, validate } from '../config/options.js';
 import { evaluate } from '../models/evaluate.js';
 import { loadModel } from '../models/load.js';
-import { commonOptions, dataOptions, normalisationOptions, openData, precisionOption, run } from './common.js';
+import { openData, run } from './common.js';
+import { flags } from './flags.js';
 import { table } from './output.js';
 import { progress } from './progress.js';
 
 const Args = Common.extend(DataOptions.shape).extend(Normalisation.shape).extend(PrecisionOption.shape).extend({
-  model: z.string().min(1),
-  batchSize: z.number().int().min(1, 'must be an integer >= 1').default(256),
+  model: ModelRun.shape.model,
+  batchSize: batchSizeOption(256, 'images per predict call'),
 });
 
 export const command = 'evaluate';
 export const describe = 'top-1 accuracy, per-class accuracy and images/s of a model on a dataset';
 
 export function builder(y: Argv) {
-  return precisionOption(normalisationOptions(dataOptions(commonOptions(y))))
-    .option('model', { type: 'string', demandOption: true, describe: 'TorchScript (.pt) or ONNX (.onnx) model' })
-    .option('batch-size', { type: 'number', default: 256, describe: 'images per predict call' })
-    .demandOption('data')
-    .example('$0 evaluate --model models/fashion-cnn.pt --data fashion-mnist:test', '');
+  return flags(y, Args).example('$0 evaluate --model models/fashion-cnn.pt --data fashion-mnist:test', '');
 }
 
 export async function handler(argv: Record<string, unknown>): Promise<void> {

@@ -5,17 +5,20 @@ import { Output, validate } from '../config/options.js';
 import { exportRun } from '../store/export.js';
 import { kindOf } from '../pipeline/kinds.js';
 import { withRun } from '../store/run-file.js';
-import { outputOptions, run } from './common.js';
+import { run } from './common.js';
+import { flags } from './flags.js';
 
-const Args = Output.extend({ run: z.string().min(1), format: z.enum(['csv', 'parquet']).default('csv'), out: z.string().optional() });
+const Args = Output.extend({
+  run: z.string().min(1).describe('run file (DuckDB)'),
+  format: z.enum(['csv', 'parquet']).default('csv'),
+  out: z.string().optional().describe('file prefix (default: the run file without .duckdb)'),
+});
 
 export const command = 'export <run>';
 export const describe = 'export a run file\'s tables as CSV or Parquet';
 
 export function builder(y: Argv) {
-  return outputOptions(y).positional('run', { type: 'string' })
-    .option('format', { type: 'string', choices: ['csv', 'parquet'], default: 'csv' })
-    .option('out', { type: 'string', describe: 'file prefix (default: the run file without .duckdb)' });
+  return flags(y, Args, ['run']).positional('run', { type: 'string', describe: Args.shape.run.description });
 }
 
 export async function handler(argv: Record<string, unknown>): Promise<void> {

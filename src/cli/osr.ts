@@ -5,35 +5,34 @@
  */
 import type { Argv } from 'yargs';
 import { z } from 'zod';
-import { Common, DataOptions, Normalisation, validate } from '../config/options.js';
+import { ModelRun, RunOut, Shard, validate } from '../config/options.js';
 import { methodSpecs } from '../config/methods.js';
 import { UserError } from '../errors.js';
-import { configure, methodNames } from '../methods/registry.js';
+import { configure } from '../methods/registry.js';
 import { loadModel } from '../models/load.js';
-import { osrConfig } from '../metrics/osr.js';
-import { runOsr } from '../pipeline/osr.js';
+import { osrConfig, OsrOptions } from '../metrics/osr.js';
+import { OsrK, runOsr } from '../pipeline/osr.js';
 import { summariseOsr } from '../store/osr-aggregate.js';
-import { commonOptions, dataOptions, normalisationOptions, openData, prepare, run } from './common.js';
+import { openData, prepare, run } from './common.js';
+import { flags } from './flags.js';
 import { table } from './output.js';
 import { progress } from './progress.js';
 import { parseShard } from '../pipeline/runner.js';
 import { withRun } from '../store/run-file.js';
 
-const widths = z.union([z.string(), z.array(z.number())]).optional();
+const defaults = osrConfig();
+const widths = (what: string, d: number[]) => z.union([z.string(), z.array(z.number())]).optional().describe(`${what} hidden widths (default ${d.join(',')}); smaller for quick looks`);
 
-const Args = Common.extend(DataOptions.shape).extend(Normalisation.shape).extend({
-  model: z.string().min(1),
-  out: z.string().min(1),
-  delta: z.number().min(0, 'must be >= 0 (logits)').default(5),
-  ganEpochs: z.number().int().min(1, 'must be an integer >= 1').default(5),
-  ganSamples: z.number().int().min(1, 'must be an integer >= 1').default(100),
-  ganCopies: z.number().int().min(1, 'must be an integer >= 1').default(1500),
-  noiseEps: z.union([z.literal('match'), z.coerce.number().min(0, 'must be >= 0 (pixel space), or match')]).default('match'),
-  ganWidths: widths,
-  discWidths: widths,
-  k: z.number().int().min(1, 'must be an integer >= 1').default(16),
-  shard: z.string().regex(/^\d+\/\d+$/, 'must be k/N, e.g. 2/8').optional(),
-  internalBatchSize: z.number().int().min(1).optional(),
+/** The OSR options a command line sets: SPEC.md's; the rest keep OsrOptions' defaults. */
+export const OsrFlags = OsrOptions.pick({ delta: true, ganEpochs: true, ganSamples: true, ganCopies: true, noiseEps: true }).shape;
+
+const Args = ModelRun.extend(OsrFlags).extend({
+  model: ModelRun.shape.model.describe('TorchScript (.pt) model (the GAN trains through its gradients)'),
+  ganWidths: widths('generator', defaults.generatorWidths),
+  discWidths: widths('discriminator', defaults.discriminatorWidths),
+  k: OsrK,
+  out: RunOut,
+  shard: Shard,
 });
 
 function parseWidths(v: string | number[] | undefined, flag: string): number[] | undefined {
@@ -49,21 +48,7 @@ export const command = 'osr';
 export const describe = 'output-similarity robustness: per-image GANs (K at once) make neighbours in S(x); OSR per method';
 
 export function builder(y: Argv) {
-  return normalisationOptions(dataOptions(commonOptions(y)))
-    .option('model', { type: 'string', demandOption: true, describe: 'TorchScript (.pt) model (the GAN trains through its gradients)' })
-    .option('methods', { describe: `comma-separated methods (${methodNames().join(', ')}); with parameters: a methods list in --config` })
-    .option('out', { type: 'string', demandOption: true, describe: 'run file (DuckDB); rerunning the same command resumes it' })
-    .option('delta', { type: 'number', default: 5, describe: 'S(x): same prediction and |f_y(x) - f_y(x\')| <= delta' })
-    .option('gan-epochs', { type: 'number', default: 5, describe: 'epochs over the copies of x' })
-    .option('gan-samples', { type: 'number', default: 100, describe: 'samples drawn per image after training (N)' })
-    .option('gan-copies', { type: 'number', default: 1500, describe: 'copies of x per epoch (real data)' })
-    .option('noise-eps', { type: 'string', default: 'match', describe: 'uniform-noise baseline x + U(-eps, eps), pixel space; match (default): per image, as far from x as its accepted GAN samples' })
-    .option('gan-widths', { type: 'string', describe: 'generator hidden widths (default 256,512,1024,1024,512); smaller for quick looks' })
-    .option('disc-widths', { type: 'string', describe: 'discriminator hidden widths (default 512,256,64)' })
-    .option('k', { type: 'number', default: 16, describe: 'GANs trained at once (images per batch); results do not depend on it' })
-    .option('shard', { type: 'string', describe: 'k/N: run the k-th of N disjoint slices (then fass merge)' })
-    .option('internal-batch-size', { type: 'number' })
-    .demandOption('data');
+  return flags(y, Args);
 }
 
 export async function handler(argv: Record<string, unknown>): Promise<void> {

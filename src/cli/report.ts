@@ -5,17 +5,19 @@ import { Output, validate } from '../config/options.js';
 import { kindOf } from '../pipeline/kinds.js';
 import { withRun } from '../store/run-file.js';
 import { readCompareResult, writeCompareReport } from '../report/compare-html.js';
-import { outputOptions, run } from './common.js';
+import { run } from './common.js';
+import { flags } from './flags.js';
 
-const Args = Output.extend({ run: z.string().min(1), out: z.string().min(1).default('report.html') });
+const Args = Output.extend({
+  run: z.string().min(1).describe('run file (DuckDB), or the compare.json of fass compare-metrics'),
+  out: z.string().min(1).default('report.html'),
+});
 
 export const command = 'report <run>';
 export const describe = 'write a self-contained HTML report of a run file (or of a compare-metrics compare.json)';
 
 export function builder(y: Argv) {
-  return outputOptions(y)
-    .positional('run', { type: 'string', describe: 'run file (DuckDB), or the compare.json of fass compare-metrics' })
-    .option('out', { type: 'string', default: 'report.html' });
+  return flags(y, Args, ['run']).positional('run', { type: 'string', describe: Args.shape.run.description });
 }
 
 export async function handler(argv: Record<string, unknown>): Promise<void> {

@@ -5,48 +5,35 @@
  */
 import type { Argv } from 'yargs';
 import { z } from 'zod';
-import { Common, DataOptions, Normalisation, PrecisionOption, validate } from '../config/options.js';
+import { ModelRun, PrecisionOption, RunOut, Shard, validate } from '../config/options.js';
 import { methodSpecs } from '../config/methods.js';
 import { presetMethods, presetValues, RUN_PRESETS } from '../config/presets.js';
-import { methodNames } from '../methods/registry.js';
 import { loadModel } from '../models/load.js';
 import { parsePerturbations } from '../perturb/index.js';
-import { hasBothLanes, parseFilter, runStability } from '../pipeline/stability.js';
+import { hasBothLanes, parseFilter, runStability, StabilityBatch } from '../pipeline/stability.js';
 import { parseShard } from '../pipeline/runner.js';
 import { summarise } from '../store/aggregate.js';
 import { withRun } from '../store/run-file.js';
-import { commonOptions, dataOptions, normalisationOptions, openData, precisionOption, prepare, run } from './common.js';
+import { openData, prepare, run } from './common.js';
+import { flags } from './flags.js';
 import { table } from './output.js';
 import { progress } from './progress.js';
 
-const Args = Common.extend(DataOptions.shape).extend(Normalisation.shape).extend(PrecisionOption.shape).extend({
-  model: z.string().min(1),
-  out: z.string().min(1),
-  preset: z.enum(RUN_PRESETS).default('default'),
-  perturbations: z.string().optional(),
-  filter: z.string().default('top1'),
-  shard: z.string().regex(/^\d+\/\d+$/, 'must be k/N, e.g. 2/8').optional(),
-  batchSize: z.number().int().min(1, 'must be an integer >= 1').default(64),
-  internalBatchSize: z.number().int().min(1).optional(),
-  gallery: z.number().int().min(0).default(4),
+const Args = ModelRun.extend(PrecisionOption.shape).extend({
+  perturbations: z.string().optional().describe('default, fass-paper, or a list like rotate:5|10,jpeg:40,hflip,blur (default: the preset\'s)'),
+  preset: z.enum(RUN_PRESETS).default('default').describe('default (SPEC.md) or fass-paper (the FASS paper\'s code)'),
+  filter: z.string().default('top1').describe('top1 (keep pairs whose prediction holds), none (score all, record changes), margin:DELTA'),
+  out: RunOut,
+  shard: Shard,
+  batchSize: StabilityBatch,
+  gallery: z.number().int().min(0).default(4).describe('samples whose images and maps the report shows'),
 });
 
 export const command = 'stability';
 export const describe = 'the FASS suite: perturb, filter, attribute, align and score; resumable, shardable';
 
 export function builder(y: Argv) {
-  return precisionOption(normalisationOptions(dataOptions(commonOptions(y))))
-    .option('model', { type: 'string', demandOption: true, describe: 'TorchScript (.pt) or ONNX (.onnx) model' })
-    .option('methods', { describe: `comma-separated methods (${methodNames().join(', ')}); with parameters: a methods list in --config` })
-    .option('perturbations', { type: 'string', describe: 'default, fass-paper, or a list like rotate:5|10,jpeg:40,hflip,blur (default: the preset\'s)' })
-    .option('preset', { type: 'string', choices: [...RUN_PRESETS], default: 'default', describe: 'default (SPEC.md) or fass-paper (the FASS paper\'s code)' })
-    .option('filter', { type: 'string', default: 'top1', describe: 'top1 (keep pairs whose prediction holds), none (score all, record changes), margin:DELTA' })
-    .option('out', { type: 'string', demandOption: true, describe: 'run file (DuckDB); rerunning the same command resumes it' })
-    .option('shard', { type: 'string', describe: 'k/N: run the k-th of N disjoint slices (then fass merge)' })
-    .option('batch-size', { type: 'number', default: 64 })
-    .option('internal-batch-size', { type: 'number' })
-    .option('gallery', { type: 'number', default: 4, describe: 'samples whose images and maps the report shows' })
-    .demandOption('data');
+  return flags(y, Args);
 }
 
 export async function handler(argv: Record<string, unknown>): Promise<void> {

@@ -1,10 +1,11 @@
 /** fass train: the reference CNN on Fashion-MNIST, trained natively, seeded; TorchScript + card. */
 import type { Argv } from 'yargs';
 import { z } from 'zod';
-import { Common, validate } from '../config/options.js';
+import { batchSizeOption, Common, validate } from '../config/options.js';
 import { trainReference } from '../models/train.js';
 import { defaultThreads } from '../util/threads.js';
-import { commonOptions, run } from './common.js';
+import { run } from './common.js';
+import { flags } from './flags.js';
 import { table } from './output.js';
 import { progress } from './progress.js';
 
@@ -12,25 +13,19 @@ export const DEFAULT_MODEL = 'models/fashion-cnn.pt';
 export const DEFAULT_STEPS = 1800;
 
 const Args = Common.extend({
-  data: z.string().default('fashion-mnist:train'),
-  test: z.string().default('fashion-mnist:test'),
-  out: z.string().default(DEFAULT_MODEL),
-  steps: z.number().int().min(1, 'must be an integer >= 1').default(DEFAULT_STEPS),
-  batchSize: z.number().int().min(1, 'must be an integer >= 1').default(128),
-  lr: z.number().positive('must be > 0').default(3e-3),
+  data: z.string().default('fashion-mnist:train').describe('training split'),
+  test: z.string().default('fashion-mnist:test').describe('split the card reports accuracy on'),
+  out: z.string().default(DEFAULT_MODEL).describe('TorchScript file to write; the card goes beside it as .json'),
+  steps: z.number().int().min(1, 'must be an integer >= 1').default(DEFAULT_STEPS).describe('optimiser steps; a small number (e.g. 30) makes a deliberately poor model'),
+  batchSize: batchSizeOption(128, 'images per optimiser step'),
+  lr: z.number().positive('must be > 0').default(3e-3).describe('Adam learning rate (cosine-decayed)'),
 });
 
 export const command = 'train';
 export const describe = 'train the reference CNN (seeded) and write TorchScript plus a JSON card';
 
 export function builder(y: Argv) {
-  return commonOptions(y)
-    .option('data', { type: 'string', default: 'fashion-mnist:train', describe: 'training split' })
-    .option('test', { type: 'string', default: 'fashion-mnist:test', describe: 'split the card reports accuracy on' })
-    .option('out', { type: 'string', default: DEFAULT_MODEL, describe: 'TorchScript file to write; the card goes beside it as .json' })
-    .option('steps', { type: 'number', default: DEFAULT_STEPS, describe: 'optimiser steps; a small number (e.g. 30) makes a deliberately poor model' })
-    .option('batch-size', { type: 'number', default: 128 })
-    .option('lr', { type: 'number', default: 3e-3, describe: 'Adam learning rate (cosine-decayed)' })
+  return flags(y, Args)
     .example('$0 train', 'the default model, models/fashion-cnn.pt')
     .example('$0 train --steps 30 --out models/fashion-cnn-poor.pt', 'a poorly trained model');
 }

@@ -5,7 +5,6 @@ export { openDataset, DEFAULT_SIZE, CROP_RATIO } from './open.js';
 export { parseSpec, ACCEPTED_SPECS, type ParsedSpec } from './spec.js';
 export { DEFAULT_DATA_ROOT, FASHION_MNIST_CLASSES, dataRoot } from './named.js';
 export { IMAGE_EXTENSIONS } from './folder.js';
-export { setLoadStartHook, type LoadStartHook } from './stream.js';
 export { openIdx, parseIdx, readMaybeGzip } from './idx.js';
 export { openCifar10 } from './cifar.js';
 export { openSynthetic, hash32 } from './synthetic.js';

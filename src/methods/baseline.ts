@@ -6,6 +6,14 @@ import { readNpy } from '../util/npy.js';
 
 export const BASELINE_KINDS = ['black', 'mean', 'blur', 'uniform', 'gaussian'] as const;
 
+/** The noise scales of the blur (Gaussian sigma, pixels) and gaussian (pixel-space std) baselines, unless baseline_sigma is given. */
+export const BASELINE_SIGMA = { blur: 5, gaussian: 0.25 } as const;
+
+/** The engine's sigma of each kind that has one: baseline_sigma for all, or each kind's default. */
+export function baselineSigmas(sigma: number | undefined): NativeParams {
+  return { blur_sigma: sigma ?? BASELINE_SIGMA.blur, gaussian_sigma: sigma ?? BASELINE_SIGMA.gaussian };
+}
+
 /** A kind name, or a path to a .npy file. */
 export const Baseline = z.string().min(1);
 

@@ -1,7 +1,7 @@
 /** gradient_shap (Lundberg & Lee 2017), as Captum's GradientShap: random baselines from a set, random points on the path. */
 import { z } from 'zod';
 import { UserError } from '../errors.js';
-import { BASELINE_KINDS } from './baseline.js';
+import { BASELINE_KINDS, baselineSigmas } from './baseline.js';
 import { runGradient } from './gradient.js';
 import type { Method } from './types.js';
 
@@ -20,6 +20,7 @@ export const gradientShap: Method<z.infer<typeof Params>> = {
   params: Params,
   run: (model, input, p, ctx) => {
     if (p.baselines.includes('mean') && !ctx.meanColour) throw new UserError("gradient_shap: baseline 'mean' needs the dataset's mean colour");
-    return runGradient('gradient_shap', 'gradient_shap', model, input, { ...p, baselines: p.baselines.join(',') }, ctx);
+    const { baseline_sigma, ...rest } = p;
+    return runGradient('gradient_shap', 'gradient_shap', model, input, { ...rest, ...baselineSigmas(baseline_sigma), baselines: p.baselines.join(',') }, ctx);
   },
 };

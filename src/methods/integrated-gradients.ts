@@ -3,7 +3,7 @@
  * and path points; also the completeness gap per sample (extras.completeness_gap).
  */
 import { z } from 'zod';
-import { Baseline, baselineParams } from './baseline.js';
+import { Baseline, baselineParams, baselineSigmas } from './baseline.js';
 import { runGradient } from './gradient.js';
 import type { Method } from './types.js';
 
@@ -23,7 +23,7 @@ export const integratedGradients: Method<z.infer<typeof Params>> = {
   stochastic: false,
   params: Params,
   run: (model, input, p, ctx) => {
-    const { baseline, ...rest } = p;
-    return runGradient('integrated_gradients', 'integrated_gradients', model, input, { ...rest, ...baselineParams(baseline, input.shape) }, ctx);
+    const { baseline, baseline_sigma, ...rest } = p;
+    return runGradient('integrated_gradients', 'integrated_gradients', model, input, { ...rest, ...baselineSigmas(baseline_sigma), ...baselineParams(baseline, input.shape) }, ctx);
   },
 };

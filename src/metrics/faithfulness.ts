@@ -20,6 +20,7 @@ import { native, tensor } from '../native.js';
 import type { Model } from '../models/model.js';
 import { TorchModel, fromNative } from '../models/torch-model.js';
 import { REDUCTIONS } from './similarity.js';
+import type { Metric } from './metric.js';
 
 export const FAITHFULNESS_METRICS = ['deletion', 'insertion'] as const;
 export type FaithfulnessName = (typeof FAITHFULNESS_METRICS)[number];
@@ -30,11 +31,11 @@ export const FAITHFULNESS: Record<FaithfulnessName, { higherIsBetter: boolean; d
 };
 
 export const FaithfulnessOptions = z.object({
-  reduce: z.enum(REDUCTIONS).refine((r) => r !== 'none', 'pixels are ordered by a reduced map: expected sum, abs-sum, mean or l2').default('sum'),
-  /** Pixels per step; default H (one row's worth). */
-  step: z.number().int().min(1, 'must be an integer >= 1').optional(),
-  blurSigma: z.number().positive('must be > 0').default(5),
-  blurKernel: z.number().int().min(1, 'must be an integer >= 1').default(11),
+  reduce: z.enum(REDUCTIONS).refine((r) => r !== 'none', 'pixels are ordered by a reduced map: expected sum, abs-sum, mean or l2').default('sum')
+    .describe('channel reduction that orders the pixels'),
+  step: z.number().int().min(1, 'must be an integer >= 1').optional().describe('pixels per step (default: the image height, one row\'s worth)'),
+  blurSigma: z.number().positive('must be > 0').default(5).describe('insertion\'s blurred start image: Gaussian sigma'),
+  blurKernel: z.number().int().min(1, 'must be an integer >= 1').default(11).describe('insertion\'s blurred start image: kernel size'),
 }).strict();
 export type FaithfulnessOptions = z.infer<typeof FaithfulnessOptions>;
 
@@ -57,7 +58,7 @@ export interface Curves {
   forwardPasses: number;
 }
 
-export interface FaithfulnessMetric {
+export interface FaithfulnessMetric extends Metric {
   readonly name: FaithfulnessName;
   readonly higherIsBetter: boolean;
   readonly options: FaithfulnessOptions;

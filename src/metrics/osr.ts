@@ -21,20 +21,16 @@ import { native, tensor, type NativeOsrOptions } from '../native.js';
 
 /** SPEC.md section 7's parameters (defaults as written there; noise eps is ours: docs/decisions.md). */
 export const OsrOptions = z.object({
-  /** S(x)'s bound on the target logit's change. */
-  delta: z.number().min(0).default(5),
-  /** Epochs over the copies of x. */
-  ganEpochs: z.number().int().min(1).default(5),
-  /** Copies of x per epoch (real data). */
-  ganCopies: z.number().int().min(1).default(1500),
-  /** Samples drawn after training. */
-  ganSamples: z.number().int().min(1).default(100),
+  delta: z.number().min(0, 'must be >= 0 (logits)').default(5).describe('S(x): same prediction and |f_y(x) - f_y(x\')| <= delta'),
+  ganEpochs: z.number().int().min(1, 'must be an integer >= 1').default(5).describe('epochs over the copies of x'),
+  ganCopies: z.number().int().min(1, 'must be an integer >= 1').default(1500).describe('copies of x per epoch (real data)'),
+  ganSamples: z.number().int().min(1, 'must be an integer >= 1').default(100).describe('samples drawn per image after training (N)'),
   ganBatch: z.number().int().min(1).default(64),
   ganLr: z.number().positive().default(2e-4),
   lambdaY: z.number().min(0).default(1),
   lambdaCe: z.number().min(0).default(1),
-  /** Half-width of the uniform-noise baseline, pixel space; 'match': per image, the width whose noise lies as far from x as its accepted GAN samples. */
-  noiseEps: z.union([z.number().min(0), z.literal('match')]).default('match'),
+  noiseEps: z.union([z.literal('match'), z.coerce.number().min(0, 'must be >= 0 (pixel space), or match')]).default('match')
+    .describe('uniform-noise baseline x + U(-eps, eps), pixel space; match: per image, as far from x as its accepted GAN samples'),
   /** Hidden widths (SPEC: 256,512,1024,1024,512 and 512,256,64); smaller ones for quick experiments. */
   generatorWidths: z.array(z.number().int().min(1)).min(1).default([256, 512, 1024, 1024, 512]),
   discriminatorWidths: z.array(z.number().int().min(1)).min(1).default([512, 256, 64]),
@@ -81,8 +77,13 @@ export interface OsrScore { osr: number | null; osrNormalised: number | null; n:
 /** Rows of the method's maps are scored in calls of at most this many images. */
 const MAX_ROWS_PER_CALL = 1024;
 
+/** OSR's scores and their direction: distances, so lower is more robust. */
+export const OSR_METRICS = {
+  osr: { higherIsBetter: false, describe: 'mean ||g(x) - g(x\')|| over the GAN neighbours in S(x)' },
+  osr_normalised: { higherIsBetter: false, describe: 'osr / ||g(x)||' },
+} as const;
+
 export class OsrMetric {
-  readonly direction = 'lower' as const;
   constructor(readonly config: OsrConfig, readonly seed: number) {}
 
   nativeOptions(threads?: number): NativeOsrOptions {

@@ -24,6 +24,7 @@ import type { ConfiguredMethod } from '../methods/registry.js';
 import { deriveSeed, seedsFor } from '../methods/seeds.js';
 import type { Attribution, RunContext } from '../methods/types.js';
 import { defaultThreads } from '../util/threads.js';
+import type { Metric } from './metric.js';
 
 export const ROBUSTNESS_METRICS = ['max_sensitivity', 'avg_sensitivity', 'local_lipschitz', 'ris', 'ros', 'consistency'] as const;
 export type RobustnessName = (typeof ROBUSTNESS_METRICS)[number];
@@ -46,12 +47,9 @@ export const ROBUSTNESS: Record<RobustnessName, RobustnessInfo> = {
 };
 
 export const RobustnessOptions = z.object({
-  /** Neighbours per sample (SPEC n). */
-  samples: z.number().int().min(1, 'must be an integer >= 1').default(16),
-  /** Uniform noise radius in pixel space (SPEC r). */
-  radius: z.number().positive('must be > 0').default(0.02),
-  /** Standard deviation of local Lipschitz's Gaussian noise. */
-  lipschitzSigma: z.number().positive('must be > 0').default(0.1),
+  samples: z.number().int().min(1, 'must be an integer >= 1').default(16).describe('neighbours per sample and noise kind (SPEC n)'),
+  radius: z.number().positive('must be > 0').default(0.02).describe('uniform noise radius in pixel space (SPEC r), for sensitivities, RIS and ROS'),
+  lipschitzSigma: z.number().positive('must be > 0').default(0.1).describe('standard deviation of local Lipschitz\'s Gaussian noise'),
 }).strict();
 export type RobustnessOptions = z.infer<typeof RobustnessOptions>;
 
@@ -193,7 +191,7 @@ export interface ScoreOptions {
 }
 
 /** A configured neighbourhood metric: its name, direction, options and per-sample scores. */
-export interface RobustnessMetric {
+export interface RobustnessMetric extends Metric {
   readonly name: RobustnessName;
   readonly higherIsBetter: boolean;
   readonly options: RobustnessOptions;

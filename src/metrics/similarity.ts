@@ -33,6 +33,7 @@ import { parseWith } from '../config/validate.js';
 import { UserError } from '../errors.js';
 import { native, tensor, type NativeSimilarityMetric, type NativeSimilarityResult, type Tensor, type TypedArray } from '../native.js';
 import { defaultThreads } from '../util/threads.js';
+import type { Metric } from './metric.js';
 
 export const REDUCTIONS = ['sum', 'abs-sum', 'mean', 'l2', 'none'] as const;
 /** Channel reduction (SPEC.md section 1). */
@@ -129,7 +130,7 @@ export interface PairScores {
 }
 
 /** A configured metric. */
-export interface SimilarityMetric {
+export interface SimilarityMetric extends Metric {
   readonly name: SimilarityMetricName;
   /** The result's name: `name`, `spearman_abs` for spearman with abs, or the spec's own key. */
   readonly key: string;

@@ -17,34 +17,32 @@ import { UserError } from '../errors.js';
 import type { ConfiguredMethod } from '../methods/registry.js';
 import type { Model } from '../models/model.js';
 import { TorchModel } from '../models/torch-model.js';
-import type { FaithfulnessName, FaithfulnessOptions } from '../metrics/faithfulness.js';
-import type { OsrConfig } from '../metrics/osr.js';
+import { FaithfulnessOptions, type FaithfulnessName } from '../metrics/faithfulness.js';
+import { osrConfig, type OsrConfig } from '../metrics/osr.js';
+import { parseWith } from '../config/validate.js';
+import { presetValues } from '../config/presets.js';
+import { higherIsBetter } from '../metrics/metric.js';
 import { rankAgreement, rankMethods, type MethodMean, type RankAgreement, type RankedMethod } from '../metrics/ranking.js';
-import type { RobustnessName, RobustnessOptions } from '../metrics/robustness.js';
+import { RobustnessOptions, type RobustnessName } from '../metrics/robustness.js';
 import type { Reduction, SimilarityMetric } from '../metrics/similarity.js';
 import type { PerturbationSpec } from '../perturb/index.js';
 import { summarise } from '../store/aggregate.js';
 import { summariseOsr } from '../store/osr-aggregate.js';
 import { withRun } from '../store/run-file.js';
 import { metricMeans } from '../store/score-aggregate.js';
-import { runFaithfulness } from './faithfulness.js';
+import { FaithfulnessBatch, runFaithfulness } from './faithfulness.js';
 import { readSummary } from './metric-run.js';
-import { runOsr } from './osr.js';
-import { runRobustness } from './robustness.js';
-import { runStability } from './stability.js';
+import { OsrK, runOsr } from './osr.js';
+import { RobustnessBatch, runRobustness } from './robustness.js';
+import { runStability, StabilityBatch } from './stability.js';
 
 export const COMPARE_METRICS = ['osr', 'max_sensitivity', 'avg_sensitivity', 'local_lipschitz', 'fass', 'deletion', 'insertion'] as const;
 export type CompareMetric = (typeof COMPARE_METRICS)[number];
 
-/** Which run gives each metric, and its direction. */
-export const COMPARE_METRIC_INFO: Record<CompareMetric, { phase: Phase; higherIsBetter: boolean }> = {
-  osr: { phase: 'osr', higherIsBetter: false },
-  max_sensitivity: { phase: 'robustness', higherIsBetter: false },
-  avg_sensitivity: { phase: 'robustness', higherIsBetter: false },
-  local_lipschitz: { phase: 'robustness', higherIsBetter: false },
-  fass: { phase: 'stability', higherIsBetter: true },
-  deletion: { phase: 'faithfulness', higherIsBetter: false },
-  insertion: { phase: 'faithfulness', higherIsBetter: true },
+/** Which run gives each metric (its direction is the metric's own: metrics/metric.ts). */
+export const COMPARE_METRIC_PHASE: Record<CompareMetric, Phase> = {
+  osr: 'osr', max_sensitivity: 'robustness', avg_sensitivity: 'robustness', local_lipschitz: 'robustness',
+  fass: 'stability', deletion: 'faithfulness', insertion: 'faithfulness',
 };
 
 export const PHASES = ['osr', 'robustness', 'faithfulness', 'stability'] as const;
@@ -64,7 +62,7 @@ export function parseCompareMetrics(list: string | readonly string[]): CompareMe
 
 /** The runs the metrics need, in the order they run (cheap ones first, OSR last). */
 export function phasesFor(metrics: readonly CompareMetric[]): Phase[] {
-  const need = new Set(metrics.map((m) => COMPARE_METRIC_INFO[m].phase));
+  const need = new Set(metrics.map((m) => COMPARE_METRIC_PHASE[m]));
   return (['robustness', 'faithfulness', 'stability', 'osr'] as Phase[]).filter((p) => need.has(p));
 }
 
@@ -134,7 +132,7 @@ export function checkModels(models: Model[], metrics: readonly CompareMetric[]):
 /** Runs one phase for one model and returns each requested metric's per-method means. */
 async function runPhase(s: CompareSpec, model: Model, label: string, phase: Phase, timings: PhaseTiming[]): Promise<Map<CompareMetric, MethodMean[]>> {
   const path = runPath(s.out, label, phase);
-  const wanted = s.metrics.filter((m) => COMPARE_METRIC_INFO[m].phase === phase);
+  const wanted = s.metrics.filter((m) => COMPARE_METRIC_PHASE[m] === phase);
   const progress = (done: number, total: number, info: string) => s.onProgress?.(label, phase, done, total, info);
   const base = { model, data: s.data, methods: s.methods, seed: s.seed, internalBatchSize: s.internalBatchSize, out: path };
   s.onPhase?.({ model: label, phase, event: 'start', run: path });
@@ -210,6 +208,43 @@ export function compareSettings(s: CompareSpec): Record<string, unknown> {
   };
 }
 
+/** The experiment's settings from what a caller chose; every other value is its owner's default. */
+export function compareSpec(o: {
+  models: [Model, Model]; data: Dataset; methods: ConfiguredMethod[]; metrics: CompareMetric[]; seed: number; out: string; internalBatchSize?: number;
+  osr?: Partial<OsrConfig>; k?: number; samples?: number; perturbations?: PerturbationSpec[];
+}): CompareSpec {
+  const values = presetValues('default');
+  return {
+    models: o.models, data: o.data, methods: o.methods, metrics: o.metrics, seed: o.seed, out: o.out, internalBatchSize: o.internalBatchSize,
+    osr: { options: osrConfig(o.osr), k: parseWith(OsrK, o.k, 'k', 'option') },
+    robustness: { options: parseWith(RobustnessOptions, { samples: o.samples }, 'robustness options', 'option'), batchSize: RobustnessBatch.parse(undefined), reduce: 'sum' },
+    faithfulness: { options: parseWith(FaithfulnessOptions, {}, 'faithfulness options', 'option'), batchSize: FaithfulnessBatch.parse(undefined) },
+    stability: { perturbations: o.perturbations ?? values.perturbations, metrics: values.metrics, reduce: values.reduce, preset: 'default', batchSize: StabilityBatch.parse(undefined) },
+  };
+}
+
+/** What the experiment will run, line by line (printed before it starts, and by --dry-run). */
+export function comparePlan(spec: Omit<CompareSpec, 'onPhase' | 'onProgress'>, labels: [string, string]): string[] {
+  const phases = phasesFor(spec.metrics);
+  const what = (p: string) => {
+    const ms = spec.metrics.filter((m) => COMPARE_METRIC_PHASE[m] === p).join(', ');
+    if (p === 'osr') return `osr (${ms}): ${spec.osr.options.ganSamples} GAN samples per image after ${spec.osr.options.ganEpochs} epochs of ${spec.osr.options.ganCopies} copies, ${spec.osr.k} GANs at once`;
+    if (p === 'robustness') return `robustness (${ms}): ${spec.robustness.options.samples} neighbours per image and noise kind`;
+    if (p === 'faithfulness') return `faithfulness (${ms})`;
+    const ps = spec.stability.perturbations;
+    return `stability (${ms}): ${ps.length} perturbations (${ps.length <= 8 ? ps.map((q) => q.id).join(', ') : `${ps.slice(0, 4).map((q) => q.id).join(', ')}, ... ${ps[ps.length - 1].id}`})`;
+  };
+  return [
+    `compare-metrics: ${spec.methods.length} methods x ${spec.data.size} images x 2 models on ${spec.data.name}, seed ${spec.seed}, device ${spec.models[0].device}`,
+    `models    A ${labels[0]}: ${spec.models[0].path}`,
+    `          B ${labels[1]}: ${spec.models[1].path}`,
+    `methods   ${spec.methods.map((m) => m.method.name).join(', ')}`,
+    `metrics   ${spec.metrics.join(', ')}`,
+    ...phases.map((p, i) => `${i ? '         ' : 'runs     '} ${what(p)}`),
+    ...labels.map((l, i) => `${i ? '         ' : 'files    '} ${join(spec.out, l, `{${phases.join(',')}}.duckdb`)}`),
+  ];
+}
+
 export async function runCompareMetrics(s: CompareSpec): Promise<CompareResult> {
   checkModels(s.models, s.metrics);
   const labels = modelLabels([s.models[0].path, s.models[1].path]);
@@ -223,7 +258,7 @@ export async function runCompareMetrics(s: CompareSpec): Promise<CompareResult> 
     per.push(got);
   }
   const comparisons = s.metrics.map((metric): MetricComparison => {
-    const dir = COMPARE_METRIC_INFO[metric].higherIsBetter;
+    const dir = higherIsBetter(metric);
     const rankings = per.map((p) => rankMethods(complete(p.get(metric) ?? [], methods), dir)) as [RankedMethod[], RankedMethod[]];
     return { metric, higherIsBetter: dir, rankings, agreement: rankAgreement(rankings[0], rankings[1], labels) };
   });

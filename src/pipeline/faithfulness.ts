@@ -3,6 +3,7 @@
  * deletion and insertion curves natively; one score row per (sample, metric, method) holding the AUC.
  */
 import { parseWith } from '../config/validate.js';
+import { batchSizeOption } from '../config/options.js';
 import { seedsFor } from '../methods/seeds.js';
 import { faithfulnessMetric, FaithfulnessOptions, type FaithfulnessName } from '../metrics/faithfulness.js';
 import type { ScoreRow } from '../store/schema.js';
@@ -21,6 +22,9 @@ export interface FaithfulnessSpec extends MetricRunBase {
   metrics: FaithfulnessName[];
   options: FaithfulnessOptions;
 }
+
+/** Images per batch of a faithfulness run. */
+export const FaithfulnessBatch = batchSizeOption(32);
 
 export function faithfulnessConfig(s: FaithfulnessSpec): Record<string, unknown> {
   return { metrics: s.metrics, reduce: s.options.reduce, step: s.options.step ?? null, blur_sigma: s.options.blurSigma, blur_kernel: s.options.blurKernel };
@@ -71,9 +75,9 @@ export async function faithfulnessScores(
   model: Model, data: Dataset, methods: ConfiguredMethod[], metrics: FaithfulnessName[],
   opts: ScoresOptions & Partial<FaithfulnessOptions> = {},
 ): Promise<MetricMean[]> {
-  const { seed = 0, batchSize = 64, internalBatchSize, out, ...rest } = opts;
+  const { seed = 0, batchSize, internalBatchSize, out, ...rest } = opts;
   return withRunFile(out, async (path) => {
-    await runFaithfulness({ model, data, methods, metrics, options: parseWith(FaithfulnessOptions, rest, 'faithfulness options', 'option'), seed, batchSize, internalBatchSize, out: path });
+    await runFaithfulness({ model, data, methods, metrics, options: parseWith(FaithfulnessOptions, rest, 'faithfulness options', 'option'), seed, batchSize: parseWith(FaithfulnessBatch, batchSize, 'batchSize', 'option'), internalBatchSize, out: path });
     return metricMeans(await readSummary(path, seed));
   });
 }

@@ -5,6 +5,8 @@
  * so a stopped run resumes where it stopped; every (sample, method) ends as exactly one `osr` row.
  * Results do not depend on K, shard or resume: every draw comes from the sample's own seed.
  */
+import { z } from 'zod';
+import { parseWith } from '../config/validate.js';
 import type { Dataset } from '../data/index.js';
 import type { ConfiguredMethod } from '../methods/registry.js';
 import type { RunContext } from '../methods/types.js';
@@ -16,7 +18,10 @@ import { writeOsrReport } from '../report/osr-html.js';
 import type { OsrImageRow, OsrRow, ResultRows } from '../store/schema.js';
 import { baseConfig, runKind, type CleanBatch, type RunBase, type RunKind, type RunResult, type Tick } from './runner.js';
 
-/** batchSize is K, the GANs trained at once: results do not depend on it. */
+/** K, the GANs trained at once (an OSR run's batch size): results do not depend on it. */
+export const OsrK = z.number().int().min(1, 'must be an integer >= 1').default(16).describe('GANs trained at once (images per batch); results do not depend on it');
+
+/** batchSize is K. */
 export interface OsrSpec extends RunBase {
   options: OsrConfig;
 }
@@ -80,7 +85,7 @@ export async function osrScores(
 ): Promise<OsrMethodScore[]> {
   const seed = opts.seed ?? 0;
   return withRunFile(opts.out, async (out) => {
-    await runOsr({ model, data, methods, options: opts.options, seed, batchSize: opts.k ?? 16, internalBatchSize: opts.internalBatchSize, out });
+    await runOsr({ model, data, methods, options: opts.options, seed, batchSize: parseWith(z.object({ k: OsrK }), { k: opts.k }, 'osrScores', 'option').k, internalBatchSize: opts.internalBatchSize, out });
     const sum = await withRun(out, (f) => summariseOsr(f, seed));
     return methods.map((m) => {
       const r = sum.methods.find((x) => x.method === m.method.name);

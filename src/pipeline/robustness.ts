@@ -6,6 +6,7 @@
  * sample's reduced map and is scored across the run at its end.
  */
 import { parseWith } from '../config/validate.js';
+import { batchSizeOption } from '../config/options.js';
 import { seedsFor } from '../methods/seeds.js';
 import { consistencyScores, reduceMap } from '../metrics/consistency.js';
 import type { Dataset } from '../data/index.js';
@@ -26,6 +27,9 @@ export interface RobustnessSpec extends MetricRunBase {
   /** Channel reduction of the maps consistency compares (SPEC.md section 1). */
   reduce: Reduction;
 }
+
+/** Images per batch of a robustness run. */
+export const RobustnessBatch = batchSizeOption(16, 'images per batch (each brings --samples neighbours per noise kind)');
 
 export function robustnessConfig(s: RobustnessSpec): Record<string, unknown> {
   return { metrics: s.metrics, samples: s.options.samples, radius: s.options.radius, lipschitz_sigma: s.options.lipschitzSigma, reduce: s.reduce };
@@ -99,9 +103,9 @@ export async function robustnessScores(
   model: Model, data: Dataset, methods: ConfiguredMethod[], metrics: RobustnessName[],
   opts: ScoresOptions & Partial<RobustnessOptions> & { reduce?: Reduction } = {},
 ): Promise<MetricMean[]> {
-  const { seed = 0, batchSize = 64, internalBatchSize, out, reduce = 'sum', ...rest } = opts;
+  const { seed = 0, batchSize, internalBatchSize, out, reduce = 'sum', ...rest } = opts;
   return withRunFile(out, async (path) => {
-    await runRobustness({ model, data, methods, metrics, options: parseWith(RobustnessOptions, rest, 'robustness options', 'option'), reduce, seed, batchSize, internalBatchSize, out: path });
+    await runRobustness({ model, data, methods, metrics, options: parseWith(RobustnessOptions, rest, 'robustness options', 'option'), reduce, seed, batchSize: parseWith(RobustnessBatch, batchSize, 'batchSize', 'option'), internalBatchSize, out: path });
     return metricMeans(await readSummary(path, seed));
   });
 }

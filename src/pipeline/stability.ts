@@ -6,6 +6,7 @@
  * stopped, and results do not depend on batch size, shard or resume.
  */
 import { UserError } from '../errors.js';
+import { batchSizeOption } from '../config/options.js';
 import type { ConfiguredMethod } from '../methods/registry.js';
 import { seedsFor } from '../methods/seeds.js';
 import type { Attribution, RunContext } from '../methods/types.js';
@@ -58,6 +59,9 @@ export function runConfig(s: StabilitySpec): Record<string, unknown> {
     ...(s.model.precision !== 'fp32' ? { precision: s.model.precision } : {}),
   };
 }
+
+/** Images per batch of a stability run. */
+export const StabilityBatch = batchSizeOption(64);
 
 /** The stability run kind: one `pairs` row per (sample, perturbation, method), gallery strips. */
 export const stabilityKind: RunKind<StabilitySpec> = {

@@ -9,6 +9,8 @@ import { deriveSeed } from '../methods/seeds.js';
 import { bootstrapMeans } from '../util/prng.js';
 import type { RunFile } from './run-file.js';
 import { SIMILARITY_COLUMNS, type SimilarityColumn } from './schema.js';
+import { higherIsBetter } from '../metrics/metric.js';
+import { rankMethods } from '../metrics/ranking.js';
 
 export interface Stat {
   mean: number | null;
@@ -89,11 +91,12 @@ async function cells(run: RunFile, seed: number, where: string): Promise<Cell[]>
 export function rank(cs: Cell[]): Ranking[] {
   const by = new Map<string, number[]>();
   for (const c of cs) if (c.metrics.fass.mean !== null) (by.get(c.method) ?? by.set(c.method, []).get(c.method)!).push(c.metrics.fass.mean);
-  const methods = [...new Set(cs.map((c) => c.method))];
-  return methods
-    .map((m) => { const v = by.get(m) ?? []; return { method: m, fass: v.length ? v.reduce((a, b) => a + b, 0) / v.length : null }; })
-    .sort((a, b) => (b.fass ?? -Infinity) - (a.fass ?? -Infinity) || a.method.localeCompare(b.method))
-    .map((r, i) => ({ ...r, rank: i + 1 }));
+  const means = [...new Set(cs.map((c) => c.method))].map((m) => {
+    const v = by.get(m) ?? [];
+    return { method: m, mean: v.length ? v.reduce((a, b) => a + b, 0) / v.length : null, n: v.length };
+  });
+  // Methods with no scored cell come last, still numbered.
+  return rankMethods(means, higherIsBetter('fass')).map((r, i) => ({ method: r.method, fass: r.mean, rank: r.rank ?? i + 1 }));
 }
 
 export async function summarise(run: RunFile, seed: number, filter: string): Promise<Summary> {

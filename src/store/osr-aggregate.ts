@@ -6,6 +6,8 @@
 import { deriveSeed } from '../methods/seeds.js';
 import { stat, type Stat } from './aggregate.js';
 import type { RunFile } from './run-file.js';
+import { higherIsBetter } from '../metrics/metric.js';
+import { rankMethods } from '../metrics/ranking.js';
 
 export interface OsrMethodSummary { method: string; n_rows: number; n_kept: number; n_errors: number; osr: Stat; osr_normalised: Stat; rank: number }
 
@@ -40,8 +42,9 @@ export async function summariseOsr(run: RunFile, seed: number): Promise<OsrSumma
       rank: 0,
     };
   });
-  methods.sort((a, b) => (a.osr.mean ?? Infinity) - (b.osr.mean ?? Infinity) || a.method.localeCompare(b.method));
-  methods.forEach((m, i) => (m.rank = i + 1));
+  const order = rankMethods(methods.map((m) => ({ method: m.method, mean: m.osr.mean, n: m.osr.n })), higherIsBetter('osr'));
+  methods.forEach((m) => { const i = order.findIndex((r) => r.method === m.method); m.rank = order[i].rank ?? i + 1; });
+  methods.sort((a, b) => a.rank - b.rank);
   const img = await run.query('SELECT * FROM osr_images ORDER BY sample_index');
   const col = (k: string) => img.map((r) => r[k]).filter((v): v is number => typeof v === 'number');
   const s = (k: string) => stat(col(k), deriveSeed(seed, 'osr', 'images', k));

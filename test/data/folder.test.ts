@@ -4,7 +4,8 @@ import sharp from 'sharp';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { InputFileError, UserError } from '../../src/errors.js';
-import { openDataset, setLoadStartHook } from '../../src/data/index.js';
+import { openDataset } from '../../src/data/index.js';
+import { setLoadStartHook } from '../../src/data/stream.js';
 import { centreOffset } from '../../src/data/decode.js';
 import { collect, sleep, tempDir, throwsWith } from '../helpers.js';
 

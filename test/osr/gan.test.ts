@@ -6,11 +6,13 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { TorchModel } from '../../src/models/torch-model.js';
 import { native, tensor, type NativeOsrOptions, type NativeOsrResult } from '../../src/native.js';
+import { OsrMetric, osrConfig } from '../../src/metrics/osr.js';
 import { maxDiff, reference } from '../helpers.js';
 
-const OPTS: NativeOsrOptions = {
-  generatorWidths: [32, 64], discriminatorWidths: [32, 16], copies: 192, epochs: 2, batch: 64, samples: 12, delta: 5, noiseEps: 0.1, threads: 1,
-};
+// The engine takes every value: OsrOptions' defaults (batch 64, delta 5, lr, lambdas) for the rest.
+const OPTS: NativeOsrOptions = new OsrMetric(osrConfig({
+  generatorWidths: [32, 64], discriminatorWidths: [32, 16], ganCopies: 192, ganEpochs: 2, ganSamples: 12, noiseEps: 0.1,
+}), 0).nativeOptions(1);
 const PER = 28 * 28;
 
 async function setup() {
