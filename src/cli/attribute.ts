@@ -8,9 +8,8 @@ import { z } from 'zod';
 import { batchSizeOption, ModelRun, PrecisionOption, validate } from '../config/options.js';
 import { methodSpecs } from '../config/methods.js';
 import { configure } from '../methods/registry.js';
-import { loadModel } from '../models/load.js';
 import { attribute } from '../pipeline/attribute.js';
-import { openData, prepare, run } from './common.js';
+import { openRun, run } from './common.js';
 import { flags } from './flags.js';
 import { table } from './output.js';
 import { progress } from './progress.js';
@@ -33,9 +32,7 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
   await run(Boolean(argv.json), async (out) => {
     const a = validate(Args, argv);
     const configured = methodSpecs(argv.methods).map(configure);
-    const data = await openData(a);
-    const model = await loadModel(a.model, { device: a.device, precision: a.precision, threads: a.threads, mean: a.mean, std: a.std, memoryBudget: a.memoryBudget, onnxForward: a.onnxForward });
-    const methods = await prepare(out, model, data, configured);
+    const { data, model, methods } = await openRun(out, a, configured);
     const bar = progress('attribute', a.quiet);
     const r = await attribute({
       model, data, methods, out: a.out, seed: a.seed, batchSize: a.batchSize, internalBatchSize: a.internalBatchSize,

@@ -3,7 +3,8 @@ import { openDataset, type Dataset, type Layout } from '../data/index.js';
 import { isUserError } from '../errors.js';
 import { prepareMethods } from '../methods/prepare.js';
 import type { ConfiguredMethod } from '../methods/registry.js';
-import type { Model } from '../models/model.js';
+import { loadModel } from '../models/load.js';
+import type { LoadOptions, Model, Precision } from '../models/model.js';
 import { Output } from './output.js';
 
 export const EXIT_OK = 0, EXIT_INTERNAL = 1, EXIT_USAGE = 2;
@@ -31,6 +32,19 @@ export async function prepare(out: Output, model: Model, data: Dataset, methods:
   const p = await prepareMethods(model, methods, data.shape);
   for (const l of p.layers) out.say(`${l.method}: layer ${l.layer} (activation [${l.shape.join(', ')}], read as ${l.layout})`);
   return p.methods;
+}
+
+/** The model options the command line names (precision only where the command has --precision). */
+export function modelOptions(a: { device: string; threads?: number; mean?: number[]; std?: number[]; memoryBudget?: number; onnxForward: boolean; precision?: Precision }): LoadOptions {
+  return { device: a.device, precision: a.precision, threads: a.threads, mean: a.mean, std: a.std, memoryBudget: a.memoryBudget, onnxForward: a.onnxForward };
+}
+
+/** A model run's dataset, model and methods (probed on one sample: a bad one ends the command before any work). */
+export async function openRun(out: Output, a: Parameters<typeof openData>[0] & Parameters<typeof modelOptions>[0] & { model: string }, configured: ConfiguredMethod[], extra: LoadOptions = {}) {
+  const data = await openData(a);
+  const model = await loadModel(a.model, { ...modelOptions(a), ...extra });
+  const methods = await prepare(out, model, data, configured);
+  return { data, model, methods };
 }
 
 /** The dataset the data options name. */

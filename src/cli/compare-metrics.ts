@@ -23,7 +23,7 @@ import {
 } from '../pipeline/compare-metrics.js';
 import { OsrK } from '../pipeline/osr.js';
 import { writeCompareReport } from '../report/compare-html.js';
-import { openData, run } from './common.js';
+import { modelOptions, openData, run } from './common.js';
 import { flags } from './flags.js';
 import { table } from './output.js';
 import { progress, type Progress } from './progress.js';
@@ -87,7 +87,7 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
     const data = await openData(a);
     const models: Model[] = [];
     try {
-      for (const p of paths) models.push(await loadModel(p, { device: a.device, threads: a.threads, mean: a.mean, std: a.std, memoryBudget: a.memoryBudget, onnxForward: a.onnxForward }));
+      for (const p of paths) models.push(await loadModel(p, modelOptions(a)));
       checkModels(models, metrics);
       const labels = modelLabels(paths);
       const spec = compareSpec({

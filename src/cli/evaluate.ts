@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { batchSizeOption, Common, DataOptions, ModelRun, Normalisation, PrecisionOption, validate } from '../config/options.js';
 import { evaluate } from '../models/evaluate.js';
 import { loadModel } from '../models/load.js';
-import { openData, run } from './common.js';
+import { modelOptions, openData, run } from './common.js';
 import { flags } from './flags.js';
 import { table } from './output.js';
 import { progress } from './progress.js';
@@ -25,7 +25,7 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
   await run(Boolean(argv.json), async (out) => {
     const a = validate(Args, argv);
     const data = await openData(a);
-    const model = await loadModel(a.model, { device: a.device, precision: a.precision, threads: a.threads, mean: a.mean, std: a.std, memoryBudget: a.memoryBudget, onnxForward: a.onnxForward });
+    const model = await loadModel(a.model, modelOptions(a));
     const bar = progress('evaluate', a.quiet);
     const r = await evaluate(model, data, {
       batchSize: a.batchSize,

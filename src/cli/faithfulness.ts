@@ -8,10 +8,9 @@ import { z } from 'zod';
 import { ModelRun, RunOut, validate } from '../config/options.js';
 import { methodSpecs } from '../config/methods.js';
 import { configure } from '../methods/registry.js';
-import { loadModel } from '../models/load.js';
 import { FAITHFULNESS_METRICS, FaithfulnessOptions, parseFaithfulnessMetrics } from '../metrics/faithfulness.js';
 import { FaithfulnessBatch, runFaithfulness } from '../pipeline/faithfulness.js';
-import { openData, prepare, run } from './common.js';
+import { openRun, run } from './common.js';
 import { flags } from './flags.js';
 import { printScores } from './scores.js';
 import { progress } from './progress.js';
@@ -36,9 +35,7 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
     const metrics = parseFaithfulnessMetrics(a.metrics);
     const configured = methodSpecs(argv.methods).map(configure);
     const options = { reduce: a.reduce, step: a.step, blurSigma: a.blurSigma, blurKernel: a.blurKernel };
-    const data = await openData(a);
-    const model = await loadModel(a.model, { device: a.device, threads: a.threads, mean: a.mean, std: a.std, memoryBudget: a.memoryBudget });
-    const methods = await prepare(out, model, data, configured);
+    const { data, model, methods } = await openRun(out, a, configured);
     const bar = progress('faithful', a.quiet);
     const r = await runFaithfulness({
       model, data, methods, metrics, options, seed: a.seed, batchSize: a.batchSize, internalBatchSize: a.internalBatchSize, out: a.out,

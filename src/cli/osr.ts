@@ -9,11 +9,10 @@ import { ModelRun, RunOut, Shard, validate } from '../config/options.js';
 import { methodSpecs } from '../config/methods.js';
 import { UserError } from '../errors.js';
 import { configure } from '../methods/registry.js';
-import { loadModel } from '../models/load.js';
 import { osrConfig, OsrOptions } from '../metrics/osr.js';
 import { OsrK, runOsr } from '../pipeline/osr.js';
 import { summariseOsr } from '../store/osr-aggregate.js';
-import { openData, prepare, run } from './common.js';
+import { openRun, run } from './common.js';
 import { flags } from './flags.js';
 import { table } from './output.js';
 import { progress } from './progress.js';
@@ -62,9 +61,7 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
     });
     const configured = methodSpecs(argv.methods).map(configure);
     const shard = parseShard(a.shard);
-    const data = await openData(a);
-    const model = await loadModel(a.model, { device: a.device, threads: a.threads, mean: a.mean, std: a.std, memoryBudget: a.memoryBudget });
-    const methods = await prepare(out, model, data, configured);
+    const { data, model, methods } = await openRun(out, a, configured);
     const bar = progress('osr', a.quiet);
     const started = Date.now();
     const r = await runOsr({

@@ -8,11 +8,10 @@ import { z } from 'zod';
 import { ModelRun, RunOut, validate } from '../config/options.js';
 import { methodSpecs } from '../config/methods.js';
 import { configure } from '../methods/registry.js';
-import { loadModel } from '../models/load.js';
 import { parseRobustnessMetrics, ROBUSTNESS_METRICS, RobustnessOptions } from '../metrics/robustness.js';
 import { REDUCTIONS } from '../metrics/similarity.js';
 import { RobustnessBatch, runRobustness } from '../pipeline/robustness.js';
-import { openData, prepare, run } from './common.js';
+import { openRun, run } from './common.js';
 import { flags } from './flags.js';
 import { printScores } from './scores.js';
 import { progress } from './progress.js';
@@ -37,9 +36,7 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
     const metrics = parseRobustnessMetrics(a.metrics);
     const configured = methodSpecs(argv.methods).map(configure);
     const options = { samples: a.samples, radius: a.radius, lipschitzSigma: a.lipschitzSigma };
-    const data = await openData(a);
-    const model = await loadModel(a.model, { device: a.device, threads: a.threads, mean: a.mean, std: a.std, memoryBudget: a.memoryBudget });
-    const methods = await prepare(out, model, data, configured);
+    const { data, model, methods } = await openRun(out, a, configured);
     const bar = progress('robustness', a.quiet);
     const r = await runRobustness({
       model, data, methods, metrics, options, reduce: a.reduce, seed: a.seed, batchSize: a.batchSize, internalBatchSize: a.internalBatchSize, out: a.out,

@@ -8,13 +8,12 @@ import { z } from 'zod';
 import { ModelRun, PrecisionOption, RunOut, Shard, validate } from '../config/options.js';
 import { methodSpecs } from '../config/methods.js';
 import { presetMethods, presetValues, RUN_PRESETS } from '../config/presets.js';
-import { loadModel } from '../models/load.js';
 import { parsePerturbations } from '../perturb/index.js';
 import { hasBothLanes, parseFilter, runStability, StabilityBatch } from '../pipeline/stability.js';
 import { parseShard } from '../pipeline/runner.js';
 import { summarise } from '../store/aggregate.js';
 import { withRun } from '../store/run-file.js';
-import { openData, prepare, run } from './common.js';
+import { openRun, run } from './common.js';
 import { flags } from './flags.js';
 import { table } from './output.js';
 import { progress } from './progress.js';
@@ -44,9 +43,7 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
     const perturbations = a.perturbations ? parsePerturbations(a.perturbations) : values.perturbations;
     const filter = parseFilter(a.filter);
     const shard = parseShard(a.shard);
-    const data = await openData(a);
-    const model = await loadModel(a.model, { device: a.device, precision: a.precision, threads: a.threads, mean: a.mean, std: a.std, memoryBudget: a.memoryBudget, onnxForward: a.onnxForward, splitThreads: hasBothLanes(configured) });
-    const methods = await prepare(out, model, data, configured);
+    const { data, model, methods } = await openRun(out, a, configured, { splitThreads: hasBothLanes(configured) });
     const bar = progress('stability', a.quiet);
     const started = Date.now();
     const r = await runStability({

@@ -11,7 +11,7 @@ import type { Dataset } from '../data/index.js';
 import type { ConfiguredMethod } from '../methods/registry.js';
 import type { RunContext } from '../methods/types.js';
 import type { Model } from '../models/model.js';
-import { OsrMetric, requireTorchForOsr, type Neighbours, type OsrConfig } from '../metrics/osr.js';
+import { OsrMetric, osrConfig, requireTorchForOsr, type Neighbours, type OsrConfig } from '../metrics/osr.js';
 import { withRun, withRunFile } from '../store/run-file.js';
 import { summariseOsr } from '../store/osr-aggregate.js';
 import { writeOsrReport } from '../report/osr-html.js';
@@ -48,7 +48,7 @@ export const osrKind: RunKind<OsrSpec> = {
 
 export async function runOsr(s: OsrSpec): Promise<OsrRunResult> {
   requireTorchForOsr(s.model);
-  return runKind(osrKind, s);
+  return runKind(osrKind, { ...s, options: osrConfig(s.options) });
 }
 
 /** The batch's K GANs at once, then every method's OSR over each image's accepted samples. */

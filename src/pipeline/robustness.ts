@@ -44,7 +44,7 @@ export const robustnessKind = scoresKind<RobustnessSpec>({
 });
 
 export async function runRobustness(s: RobustnessSpec): Promise<MetricRunResult> {
-  return runKind(robustnessKind, s);
+  return runKind(robustnessKind, { ...s, options: parseWith(RobustnessOptions, s.options, 'robustness options', 'option') });
 }
 
 /** The metrics of each noise kind (uniform, gaussian) the run needs. */

@@ -7,6 +7,8 @@
  * does with a batch of clean samples is its `score`.
  */
 import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { parseWith } from '../config/validate.js';
 import { readFileSync } from 'node:fs';
 import type { Batch, Dataset } from '../data/index.js';
 import type { ConfiguredMethod } from '../methods/registry.js';
@@ -103,7 +105,16 @@ export function baseConfig(s: RunBase): Record<string, unknown> {
   };
 }
 
+/** The numbers every run takes, checked before any work (a library caller gets a UserError naming them). */
+const RunNumbers = z.object({
+  seed: z.number().int().min(0, 'must be an integer >= 0'),
+  batchSize: z.number().int().min(1, 'must be an integer >= 1'),
+  internalBatchSize: z.number().int().min(1, 'must be an integer >= 1').optional(),
+  shard: z.object({ k: z.number().int().min(1), n: z.number().int().min(1) }).refine((v) => v.k <= v.n, 'k must be <= n').optional(),
+});
+
 export async function runKind<S extends RunBase>(kind: RunKind<S>, s: S): Promise<RunResult> {
+  parseWith(RunNumbers, { seed: s.seed, batchSize: s.batchSize, internalBatchSize: s.internalBatchSize, shard: s.shard }, `${kind.command} run`, 'option');
   const t0 = performance.now();
   const run = await RunFile.open(s.out, kind.config(s));
   try {
