@@ -1,4 +1,5 @@
 #include "model_wrap.h"
+#include "randomise.h"
 #include <cstring>
 #include "tensor_wrap.h"
 #include "worker.h"
@@ -63,6 +64,9 @@ void ModelWrap::Init(Napi::Env env, Napi::Object exports) {
                           InstanceMethod<&ModelWrap::Parameters>("parameters"),
                           InstanceMethod<&ModelWrap::SetPrecision>("setPrecision"),
                           InstanceMethod<&ModelWrap::SetMemoryBudget>("setMemoryBudget"),
+                          InstanceMethod<&ModelWrap::ResettableLayers>("resettableLayers"),
+                          InstanceMethod<&ModelWrap::ResetLayer>("resetLayer"),
+                          InstanceMethod<&ModelWrap::CopyParametersFrom>("copyParametersFrom"),
                           InstanceAccessor<&ModelWrap::Precision>("precision"),
                           InstanceAccessor<&ModelWrap::Card>("card"), InstanceAccessor<&ModelWrap::Device>("device"),
                           InstanceAccessor<&ModelWrap::FirstConvInChannels>("firstConvInChannels"),
@@ -102,6 +106,39 @@ Napi::Value ModelWrap::Device(const Napi::CallbackInfo& info) {
 
 Napi::Value ModelWrap::FirstConvInChannels(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(model->first_conv_in_channels()));
+}
+
+// [{name, kind}] of the layers model randomisation resets, in the module's order (randomise.h).
+Napi::Value ModelWrap::ResettableLayers(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  std::vector<fass::ResettableLayer> layers;
+  guard(env, [&] { layers = fass::resettable_layers(*model); });
+  auto arr = Napi::Array::New(env, layers.size());
+  for (size_t i = 0; i < layers.size(); ++i) {
+    auto o = Napi::Object::New(env);
+    o.Set("name", layers[i].name);
+    o.Set("kind", layers[i].kind);
+    arr.Set(static_cast<uint32_t>(i), o);
+  }
+  return arr;
+}
+
+// resetLayer(name, seed): that layer re-initialised in place. Synchronous: it only draws weights.
+void ModelWrap::ResetLayer(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  if (info.Length() < 2 || !info[0].IsString() || !info[1].IsNumber()) throw Napi::TypeError::New(env, "resetLayer(name, seed)");
+  const auto name = info[0].As<Napi::String>().Utf8Value();
+  const auto seed = static_cast<uint64_t>(info[1].As<Napi::Number>().Int64Value());
+  guard(env, [&] { fass::reset_layer(*model, name, seed); });
+}
+
+// copyParametersFrom(other): every parameter and buffer of another handle on the same architecture.
+void ModelWrap::CopyParametersFrom(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  if (info.Length() < 1 || !info[0].IsObject() || !info[0].As<Napi::Object>().InstanceOf(constructor->Value()))
+    throw Napi::TypeError::New(env, "copyParametersFrom(model): expected a native ScriptModel");
+  auto src = Napi::ObjectWrap<ModelWrap>::Unwrap(info[0].As<Napi::Object>())->model;
+  guard(env, [&] { fass::copy_parameters(*model, *src); });
 }
 
 // [{name, shape, data: Float32Array}] in the module's order. Synchronous: meant for small models.

@@ -25,6 +25,9 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   void SetPrecision(const Napi::CallbackInfo& info);
   void SetMemoryBudget(const Napi::CallbackInfo& info);
   Napi::Value Precision(const Napi::CallbackInfo& info);
+  Napi::Value ResettableLayers(const Napi::CallbackInfo& info);
+  void ResetLayer(const Napi::CallbackInfo& info);
+  void CopyParametersFrom(const Napi::CallbackInfo& info);
 };
 
 }  // namespace fass_js

@@ -24,7 +24,7 @@ export { prepareMethods } from './methods/prepare.js';
 export * from './perturb/index.js';
 
 // Metrics: one interface and direction (metric.ts), one ranking.
-export { higherIsBetter, type Metric } from './metrics/metric.js';
+export { higherIsBetter, SANITY_METRIC, type Metric } from './metrics/metric.js';
 export { rankMethods, rankAgreement, type MethodMean, type RankedMethod, type RankAgreement } from './metrics/ranking.js';
 export {
   similarity, similarityMetric, parseMetrics, summarise as summarisePairs, SIMILARITY_METRICS, SIMILARITY_METRIC_NAMES, REDUCTIONS,
@@ -39,6 +39,9 @@ export { OsrMetric, OsrOptions, OSR_METRICS, osrConfig, osrOf, type OsrConfig, t
 // Runs: one runner (pipeline/runner.ts), one kind per command.
 export { shardRange, parseShard, type RunBase, type RunProgress, type RunResult } from './pipeline/runner.js';
 export { runStability, parseFilter, StabilityBatch, type StabilitySpec, type StabilityResult, type Filter } from './pipeline/stability.js';
+export { runSanity, cascade, SanityBatch, SANITY_METRICS, type SanitySpec } from './pipeline/sanity.js';
+export { summariseSanity, type SanitySummary } from './store/sanity-aggregate.js';
+export { partners, CONTROLS, ControlsOption, type Controls } from './pipeline/chance.js';
 export { runOsr, osrScores, OsrK, type OsrSpec, type OsrMethodScore } from './pipeline/osr.js';
 export { runRobustness, robustnessScores, RobustnessBatch, type RobustnessSpec } from './pipeline/robustness.js';
 export { runFaithfulness, faithfulnessScores, FaithfulnessBatch, type FaithfulnessSpec } from './pipeline/faithfulness.js';

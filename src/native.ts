@@ -40,6 +40,12 @@ export interface NativeScriptModel {
   /** Bytes the calls inside one method may take; 0 for no budget (native/memory_budget.h). */
   setMemoryBudget(bytes: number): void;
   readonly precision: 'fp32' | 'bf16';
+  /** The layers model randomisation resets, in the module's order (native/randomise.h). */
+  resettableLayers(): { name: string; kind: string }[];
+  /** Re-initialises one layer in place as PyTorch's reset_parameters does, from `seed`. */
+  resetLayer(name: string, seed: number): void;
+  /** Every parameter and buffer of another handle on the same architecture (undoes resets). */
+  copyParametersFrom(other: NativeScriptModel): void;
 }
 
 export interface TrainOptions {

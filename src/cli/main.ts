@@ -16,6 +16,7 @@ import * as merge from './merge.js';
 import * as osr from './osr.js';
 import * as report from './report.js';
 import * as robustness from './robustness.js';
+import * as sanity from './sanity.js';
 import * as stability from './stability.js';
 import * as train from './train.js';
 
@@ -50,6 +51,7 @@ export async function main(args: string[]): Promise<void> {
     .command(osr)
     .command(robustness)
     .command(faithfulness)
+    .command(sanity)
     .command(report)
     .command(merge)
     .command(exportCmd)

@@ -11,6 +11,8 @@ import { presetMethods, presetValues, RUN_PRESETS } from '../config/presets.js';
 import { parsePerturbations } from '../perturb/index.js';
 import { hasBothLanes, parseFilter, runStability, StabilityBatch } from '../pipeline/stability.js';
 import { parseShard } from '../pipeline/runner.js';
+import { ControlsOption } from '../pipeline/chance.js';
+import type { Summary } from '../store/aggregate.js';
 import { summarise } from '../store/aggregate.js';
 import { withRun } from '../store/run-file.js';
 import { openRun, run } from './common.js';
@@ -26,6 +28,7 @@ const Args = ModelRun.extend(PrecisionOption.shape).extend({
   shard: Shard,
   batchSize: StabilityBatch,
   gallery: z.number().int().min(0).default(4).describe('samples whose images and maps the report shows'),
+  controls: ControlsOption,
 });
 
 export const command = 'stability';
@@ -48,7 +51,7 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
     const started = Date.now();
     const r = await runStability({
       model, data, methods, perturbations, metrics: values.metrics, filter, reduce: values.reduce, seed: a.seed,
-      batchSize: a.batchSize, internalBatchSize: a.internalBatchSize, shard, out: a.out, gallery: a.gallery, preset: a.preset,
+      batchSize: a.batchSize, internalBatchSize: a.internalBatchSize, shard, out: a.out, gallery: a.gallery, preset: a.preset, controls: a.controls,
       onBatch: (p) => bar.update(p.done, p.total, `${(p.rows / Math.max(1, (Date.now() - started) / 1000)).toFixed(0)} pairs/s, retention ${(p.rows ? p.kept / p.rows : 0).toFixed(2)}`),
     }).finally(() => bar.stop());
     const summary = await withRun(a.out, (f) => summarise(f, a.seed, filter.kind));
@@ -56,8 +59,23 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
       `run       ${a.out}${r.resumedFrom ? ` (resumed after ${r.resumedFrom} samples)` : ''}`,
       `samples   ${r.samples} this time; pairs ${r.pairs}: ${r.kept} kept, ${r.filtered} filtered, ${r.errors} errors; ${r.seconds.toFixed(1)} s (${(r.pairs / Math.max(r.seconds, 1e-9)).toFixed(1)} pairs/s)`,
       '',
-      table(['rank', 'method', 'FASS'], summary.ranking.map((x) => [x.rank, x.method, x.fass === null ? '-' : x.fass.toFixed(3)])),
+      rankingTable(summary),
     ].join('\n'));
     out.result({ run: r, summary });
   });
 }
+
+/** The FASS ranking, and with controls the chance-corrected one beside it. */
+export function rankingTable(summary: Summary): string {
+  const f3 = (v: number | null) => (v === null ? '-' : v.toFixed(3));
+  const controls = summary.controls;
+  if (!controls) return table(['rank', 'method', 'FASS'], summary.ranking.map((x) => [x.rank, x.method, f3(x.fass)]));
+  const corrected = new Map(controls.ranking.map((r) => [r.method, r]));
+  return [
+    table(['rank', 'method', 'FASS', 'chance', 'above chance', 'rank above chance'], summary.ranking.map((x) => [
+      x.rank, x.method, f3(x.fass), f3(controls.chance[x.method] ?? null), f3(corrected.get(x.method)?.fass ?? null), corrected.get(x.method)?.rank ?? '-',
+    ])),
+    controls.changed ? 'the order changes once chance is taken out' : 'the order holds once chance is taken out',
+  ].join('\n');
+}
+

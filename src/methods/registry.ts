@@ -13,12 +13,13 @@ import { lime } from './lime.js';
 import { occlusion } from './occlusion.js';
 import { rise } from './rise.js';
 import { saliency } from './saliency.js';
+import { input, random } from './controls.js';
 import { smoothgrad, smoothgradSq, vargrad } from './smoothgrad.js';
 import type { Method } from './types.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const METHODS: Record<string, Method<any>> = Object.fromEntries(
-  [saliency, inputXGradient, integratedGradients, smoothgrad, smoothgradSq, vargrad, gradientShap, gradcam, occlusion, lime, kernelShap, rise]
+  [saliency, inputXGradient, integratedGradients, smoothgrad, smoothgradSq, vargrad, gradientShap, gradcam, occlusion, lime, kernelShap, rise, random, input]
     .map((m) => [m.name, m]),
 );
 

@@ -50,6 +50,12 @@ export interface Method<P = Record<string, unknown>> {
   readonly describe: string;
   readonly needs: readonly Need[];
   readonly stochastic: boolean;
+  /**
+   * Whether a sample and its perturbed twin are explained with the same draws (common random
+   * numbers, the default: a method's own noise is then not instability). false for `random`,
+   * whose draws are seeded from the perturbation too.
+   */
+  readonly sharesDraws?: boolean;
   /** Parameters with SPEC.md's names and defaults. */
   readonly params: z.ZodType<P>;
   run(model: Model, input: AttributionInput, params: P, ctx: RunContext): Promise<Attribution>;

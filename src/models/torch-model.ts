@@ -36,6 +36,7 @@ export class TorchModel implements Model {
     readonly threads: number,
     readonly handle: NativeScriptModel,
     readonly precision: Precision,
+    private readonly options: LoadOptions,
   ) {
     this.card = parseCard(handle.card);
     if (this.card) this.inputShape = this.card.input_shape;
@@ -68,7 +69,7 @@ export class TorchModel implements Model {
     // (docs/decisions.md, "Method lanes").
     const split = !('reason' in found) && opts.splitThreads === true && threads >= 2;
     const twinThreads = split ? Math.ceil(threads / 2) : threads;
-    const m = new TorchModel(path, device, split ? threads - twinThreads : threads, handle, precision);
+    const m = new TorchModel(path, device, split ? threads - twinThreads : threads, handle, precision, opts);
     const mean = opts.mean ?? m.card?.mean;
     const std = opts.std ?? m.card?.std;
     if (mean && std) {
@@ -129,6 +130,14 @@ export class TorchModel implements Model {
   /** The model's weights by name (for exports). */
   parameters(): { name: string; shape: number[]; data: Float32Array }[] {
     return this.handle.parameters();
+  }
+
+  /**
+   * A second handle on the same file with the same options but no forward twin: its weights may
+   * be changed (model randomisation) without touching this model's.
+   */
+  copy(): Promise<TorchModel> {
+    return TorchModel.load(this.path, { ...this.options, onnxForward: false, splitThreads: false });
   }
 
   dispose(): void {

@@ -7,9 +7,10 @@ import { faithfulnessKind } from './faithfulness.js';
 import { osrKind } from './osr.js';
 import { robustnessKind } from './robustness.js';
 import type { StoredKind } from './runner.js';
+import { sanityKind } from './sanity.js';
 import { stabilityKind } from './stability.js';
 
-const KINDS: readonly StoredKind[] = [stabilityKind, robustnessKind, faithfulnessKind, osrKind];
+const KINDS: readonly StoredKind[] = [stabilityKind, robustnessKind, faithfulnessKind, osrKind, sanityKind];
 
 /** The kind of a run file's configuration; stability runs store no command. */
 export function kindOf(config: Record<string, unknown>, path: string): StoredKind {

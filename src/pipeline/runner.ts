@@ -70,7 +70,7 @@ export interface StoredKind {
   summarise(f: RunFile, config: Record<string, unknown>): Promise<unknown>;
   report(f: RunFile, config: Record<string, unknown>, path: string): Promise<void>;
 }
-type RowsTable = 'pairs' | 'scores' | 'osr';
+type RowsTable = 'pairs' | 'scores' | 'osr' | 'sanity';
 
 export interface RunKind<S extends RunBase> extends StoredKind {
   /** What the run is: stored in the run file and compared key by key on resume and merge. */

@@ -8,7 +8,7 @@
 import { UserError } from '../errors.js';
 import { batchSizeOption } from '../config/options.js';
 import type { ConfiguredMethod } from '../methods/registry.js';
-import { seedsFor } from '../methods/seeds.js';
+import { deriveSeed, seedsFor } from '../methods/seeds.js';
 import type { Attribution, RunContext } from '../methods/types.js';
 import { argmax, nonFiniteRows } from '../models/model.js';
 import { similarity, type Reduction, type SimilarityMetric } from '../metrics/similarity.js';
@@ -18,6 +18,8 @@ import type { GalleryRow, PairRow, ResultRows, SimilarityColumn } from '../store
 import { galleryStrip } from '../report/strip.js';
 import { writeReport } from '../report/html.js';
 import { summarise } from '../store/aggregate.js';
+import { agreementRows } from './agreement.js';
+import { ChanceScores, ControlsOption, partnerMaps, type Controls } from './chance.js';
 import { baseConfig, rowsOf as rows, runKind, shardRange, type CleanBatch, type RunBase, type RunKind, type RunResult, type SampleRef, type Tick } from './runner.js';
 
 export type Filter = { kind: 'top1' } | { kind: 'none' } | { kind: 'margin'; delta: number };
@@ -40,6 +42,8 @@ export interface StabilitySpec extends RunBase {
   gallery: number;
   /** Recorded in the run's configuration, so resuming with another preset is refused. */
   preset?: string;
+  /** chance (the default, ControlsOption) or none: chance.ts. */
+  controls?: Controls;
 }
 
 /** The run's totals; `pairs` is its rows: one per (sample, perturbation, method). */
@@ -54,7 +58,7 @@ export function runConfig(s: StabilitySpec): Record<string, unknown> {
     perturbations: s.perturbations.map((p) => p.id), preset: s.preset ?? null,
     filter: s.filter.kind === 'margin' ? `margin:${s.filter.delta}` : s.filter.kind,
     reduce: s.reduce, metrics: s.metrics.map((m) => ({ key: m.key, ...m.params })),
-    shard: s.shard ? `${s.shard.k}/${s.shard.n}` : null,
+    shard: s.shard ? `${s.shard.k}/${s.shard.n}` : null, controls: controlsOf(s),
     // Only when not fp32, so run files written before precision existed still resume and merge.
     ...(s.model.precision !== 'fp32' ? { precision: s.model.precision } : {}),
   };
@@ -66,7 +70,7 @@ export const StabilityBatch = batchSizeOption(64);
 /** The stability run kind: one `pairs` row per (sample, perturbation, method), gallery strips. */
 export const stabilityKind: RunKind<StabilitySpec> = {
   command: 'stability',
-  tables: ['pairs', 'gallery'],
+  tables: ['pairs', 'gallery', 'agreement'],
   config: runConfig,
   summarise: (f, c) => summarise(f, Number(c.seed ?? 0), String(c.filter ?? 'top1')),
   report: async (f, c, path) => writeReport(f, await summarise(f, Number(c.seed ?? 0), String(c.filter ?? 'top1')), path),
@@ -74,12 +78,14 @@ export const stabilityKind: RunKind<StabilitySpec> = {
   score: scoreBatch,
 };
 
+const controlsOf = (s: StabilitySpec): Controls => s.controls ?? ControlsOption.parse(undefined);
+
 export async function runStability(s: StabilitySpec): Promise<StabilityResult> {
   const r = await runKind(stabilityKind, s);
   return { ...r, pairs: r.rows };
 }
 
-interface Clean extends CleanBatch { logitT: Float64Array; maps: Attribution[]; lo: number }
+interface Clean extends CleanBatch { logitT: Float64Array; maps: Attribution[]; lo: number; chance: ChanceScores | null }
 
 /** One error row per (sample, perturbation, method): nothing the plan names disappears. */
 function errorPairs(s: StabilitySpec, ref: SampleRef, reason: string): PairRow[] {
@@ -93,16 +99,18 @@ async function scoreBatch(s: StabilitySpec, b: CleanBatch, ctx: RunContext, tick
   const pairs: PairRow[] = [], gallery: GalleryRow[] = [];
   const clean: Clean = {
     ...b, logitT: Float64Array.from(b.targets, (c, i) => b.logits.data[i * b.logits.classes + c]), maps: [],
-    lo: shardRange(s.data.size, s.shard)[0],
+    lo: shardRange(s.data.size, s.shard)[0], chance: null,
   };
   // Both twins are explained with the same draws (common random numbers): a stochastic method's
   // own noise then does not count as instability.
   clean.maps = await eachMethod(s, (m) => m.method.run(s.model, { data: clean.data, shape: clean.shape, targets: clean.targets, seeds: seedsFor(s.seed, clean.ids, 'none', m.method.name) }, m.params, ctx));
+  const agreement = controlsOf(s) === 'chance' ? await agreementRows(s.methods.map((m) => m.method.name), clean.maps, clean.ids, clean.indices, s.reduce) : [];
+  if (controlsOf(s) === 'chance') clean.chance = new ChanceScores(await partnerMaps(s, clean.indices, ctx, (fn) => eachMethod(s, fn)), s.metrics, s.reduce);
   const groups = perturbationGroups(s.perturbations, clean.data.length);
   for (const [g, group] of groups.entries()) {
     await runGroup(s, group, clean, ctx, pairs, gallery, (k) => tick((g + (k + 1) / s.methods.length) / groups.length));
   }
-  return { pairs, gallery };
+  return { pairs, gallery, agreement };
 }
 
 /**
@@ -183,8 +191,11 @@ async function runGroup(s: StabilitySpec, group: PerturbationSpec[], clean: Clea
     order.forEach(({ g, i }, r) => kept.data.set(twins[g].data.subarray(i * per, (i + 1) * per), r * per));
     let finished = 0;
     const scored = await eachMethod(s, async (m, k) => {
-      // The twin uses its clean sample's draws (common random numbers).
-      const seeds = seedsFor(s.seed, order.map(({ i }) => clean.ids[i]), 'none', m.method.name);
+      // The twin uses its clean sample's draws (common random numbers), unless the method's draws
+      // are its perturbation's own (the random control).
+      const seeds = m.method.sharesDraws === false
+        ? Uint32Array.from(order, ({ g, i }) => deriveSeed(s.seed, clean.ids[i], twins[g].p.id, m.method.name))
+        : seedsFor(s.seed, order.map(({ i }) => clean.ids[i]), 'none', m.method.name);
       const twin = await m.method.run(s.model, { ...kept, seeds }, m.params, ctx);
       const out = { decided: twins.map(() => clean.ids.map((): PairRow[] => [])), gallery: [] as GalleryRow[] };
       let first = 0;
@@ -236,13 +247,16 @@ async function scorePerturbation(s: StabilitySpec, t: Twins, clean: Clean, k: nu
   const aligned = alignedT.toTypedArray() as Float32Array;
   alignedT.dispose();
   const cleanMaps = rows(clean.maps[k].maps, mapPer, t.keep);
-  const scores = await similarity({ data: cleanMaps, shape }, { data: aligned, shape }, { metrics: s.metrics, mask: { data: validMask(p, mh, mw), shape: [mh, mw] }, reduce: s.reduce });
+  const mask = validMask(p, mh, mw);
+  const scores = await similarity({ data: cleanMaps, shape }, { data: aligned, shape }, { metrics: s.metrics, mask: { data: mask, shape: [mh, mw] }, reduce: s.reduce });
+  const chance = clean.chance ? await clean.chance.of(k, clean.maps[k], mask, mh, mw) : null;
   t.keep.forEach((i, j) => {
     const row = pairBase(t, clean, i, m.method.name);
     const reasons: string[] = [];
     for (const metric of s.metrics) {
       const r = scores[metric.key];
       row.scores[metric.key as SimilarityColumn] = r.scores[j];
+      if (chance) (row.chance ??= {})[metric.key as SimilarityColumn] = chance[metric.key][i];
       if (r.reasons[j]) reasons.push(`${metric.key}: ${r.reasons[j]}`);
     }
     if (!cleanMaps.subarray(j * mapPer, (j + 1) * mapPer).every(Number.isFinite) || !maps.subarray(j * mapPer, (j + 1) * mapPer).every(Number.isFinite)) {

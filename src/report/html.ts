@@ -7,7 +7,8 @@ import { writeFileSync, renameSync } from 'node:fs';
 import type { RunFile } from '../store/run-file.js';
 import type { Cell, Summary } from '../store/aggregate.js';
 import { escapeXml as esc } from '../util/escape.js';
-import { rankingPlot, retentionPlot, stabilityPlot } from './plots.js';
+import { agreementPlot, rankingPlot, retentionPlot, sanityPlot, stabilityPlot } from './plots.js';
+import type { SanitySummary } from '../store/sanity-aggregate.js';
 import type { MetricSummary } from '../store/score-aggregate.js';
 import { scoresSection } from './scores.js';
 
@@ -63,12 +64,13 @@ export async function writeScoresReport(run: RunFile, summary: MetricSummary, pa
 
 export async function writeReport(run: RunFile, summary: Summary, path: string): Promise<void> {
   const config = (await run.config()) ?? {};
-  const [stability, retention, ranking] = await Promise.all([stabilityPlot(summary), retentionPlot(summary), rankingPlot(summary)]);
+  const [stability, retention, ranking, controls] = await Promise.all([stabilityPlot(summary), retentionPlot(summary), rankingPlot(summary), controlsSection(summary)]);
   write(path, config, `<h1>Attribution stability</h1>
 ${configTable(config)}
 <p>${summary.errors.samples} sample error(s), ${summary.errors.pairs} pair error(s).</p>
 <h2>Method ranking</h2><figure>${ranking}</figure>
 <table><tr><th>rank</th><th class="l">method</th><th>mean FASS</th></tr>${summary.ranking.map((r) => `<tr><td>${r.rank}</td><td class="l">${esc(r.method)}</td><td>${num(r.fass)}</td></tr>`).join('')}</table>
+${controls}
 <h2>Stability against severity</h2><figure>${stability}</figure>
 <h2>Retention against severity</h2><figure>${retention}</figure>
 <table><tr><th class="l">perturbation</th><th class="l">family</th><th>kept</th><th>total</th><th>retention</th></tr>${summary.retention.map((r) => `<tr><td>${esc(r.perturbation)}</td><td class="l">${esc(r.family)}</td><td>${r.kept}</td><td>${r.total}</td><td>${num(r.retention, 3)}</td></tr>`).join('')}</table>
@@ -76,3 +78,44 @@ ${configTable(config)}
 ${summary.filtered ? `<h2>With the prediction filter (run scored without it)</h2>${cellTable(summary.filtered.cells)}` : ''}
 <h2>Gallery</h2>${await gallery(run)}`);
 }
+
+/**
+ * Controls (runs with --controls chance): the raw and the chance-corrected rankings side by side,
+ * and how far the methods' clean maps agree.
+ */
+async function controlsSection(s: Summary): Promise<string> {
+  const controls = s.controls;
+  if (!controls) return '';
+  const corrected = new Map(controls.ranking.map((r) => [r.method, r]));
+  const agreement = s.agreement?.length ? `<h3>Method agreement</h3>
+<p>Spearman correlation of every two methods' clean maps, mean over samples (the table adds top-10% Jaccard and 95% CIs).
+Two methods that are each stable but disagree cannot both be explaining the model.</p>
+<figure>${await agreementPlot(s)}</figure>
+<table><tr><th class="l">method a</th><th class="l">method b</th><th>Spearman</th><th>95% CI</th><th>top-k Jaccard</th><th>95% CI</th><th>n</th></tr>${s.agreement.map((a) => `<tr><td class="l">${esc(a.method_a)}</td><td class="l">${esc(a.method_b)}</td><td>${num(a.spearman.mean)}</td><td>${ci(a.spearman)}</td><td>${num(a.topk_jaccard.mean)}</td><td>${ci(a.topk_jaccard)}</td><td>${a.spearman.n}</td></tr>`).join('')}</table>` : '';
+  return `<h2>Controls</h2>
+<p>Chance: the similarity of a method's maps of two unrelated images (each sample against a seeded partner, under the same valid mask).
+Above chance: (FASS - chance) / (1 - chance), per cell, then averaged over cells. ${controls.changed ? '<b>The order changes once chance is taken out.</b>' : 'The order holds once chance is taken out.'}</p>
+<table><tr><th>rank</th><th class="l">method</th><th>mean FASS</th><th>chance</th><th>above chance</th><th>rank above chance</th></tr>${s.ranking.map((r) => `<tr><td>${r.rank}</td><td class="l">${esc(r.method)}</td><td>${num(r.fass)}</td><td>${num(controls.chance[r.method] ?? null)}</td><td>${num(corrected.get(r.method)?.fass ?? null)}</td><td>${corrected.get(r.method)?.rank ?? '-'}</td></tr>`).join('')}</table>
+${agreement}`;
+}
+
+function ci(st: { ci_low: number | null; ci_high: number | null }): string {
+  return st.ci_low === null ? '-' : `${num(st.ci_low)}..${num(st.ci_high)}`;
+}
+
+/** The report of a `fass sanity` run: the cascade's similarity curves and the table at each step. */
+export async function writeSanityReport(run: RunFile, s: SanitySummary, path: string): Promise<void> {
+  const config = (await run.config()) ?? {};
+  const stepRows = s.methods.flatMap((m) => m.steps.map((st) => `<tr><td class="l">${esc(m.method)}</td><td>${st.step + 1}</td><td class="l">${esc(st.layer)}</td><td>${num(st.spearman_abs.mean)}</td><td>${ci(st.spearman_abs)}</td><td>${num(st.ssim.mean)}</td><td>${num(st.topk_jaccard.mean)}</td><td>${st.spearman_abs.n}</td></tr>`));
+  write(path, config, `<h1>Model-parameter randomisation</h1>
+${configTable(config)}
+<p>The model's layers are re-initialised one by one from the output to the input (${s.layers.map(esc).join(' → ')}), and each method's
+map of the randomised model is compared with its map of the trained one (Spearman of absolute values, SSIM, top-10% Jaccard; same class, same draws).
+A map that stays alike while the model forgets what it learned does not explain the model (Adebayo et al. 2018).
+${s.errors.samples} sample error(s), ${s.errors.rows} row error(s).</p>
+<h2>At full randomisation (lower: the map depends more on the trained weights)</h2>
+<table><tr><th>rank</th><th class="l">method</th><th>Spearman |map|</th><th>95% CI</th><th>SSIM</th><th>top-k Jaccard</th><th>errors</th></tr>${s.methods.map((m) => `<tr><td>${m.rank ?? '–'}</td><td class="l">${esc(m.method)}</td><td>${num(m.full?.spearman_abs.mean)}</td><td>${m.full ? ci(m.full.spearman_abs) : '–'}</td><td>${num(m.full?.ssim.mean)}</td><td>${num(m.full?.topk_jaccard.mean)}</td><td>${m.errors}</td></tr>`).join('')}</table>
+<h2>Along the cascade</h2><figure>${await sanityPlot(s)}</figure>
+<table><tr><th class="l">method</th><th>step</th><th class="l">randomised down to</th><th>Spearman |map|</th><th>95% CI</th><th>SSIM</th><th>top-k Jaccard</th><th>n</th></tr>${stepRows.join('')}</table>`);
+}
+

@@ -2,6 +2,7 @@
 import * as vega from 'vega';
 import * as vl from 'vega-lite';
 import type { Summary } from '../store/aggregate.js';
+import type { SanitySummary } from '../store/sanity-aggregate.js';
 
 export async function svg(spec: vl.TopLevelSpec): Promise<string> {
   const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });
@@ -56,3 +57,38 @@ export function rankingPlot(s: Summary): Promise<string> {
     encoding: { y: { field: 'method', type: 'nominal', sort: '-x' }, x: { field: 'fass', type: 'quantitative', title: 'mean FASS composite', scale: { domain: [0, 1] } } },
   });
 }
+
+/** Mean agreement of every two methods' clean maps (Spearman), as a symmetric heatmap. */
+export function agreementPlot(s: Summary): Promise<string> {
+  const values = (s.agreement ?? []).flatMap((a) => [
+    { a: a.method_a, b: a.method_b, spearman: a.spearman.mean },
+    { a: a.method_b, b: a.method_a, spearman: a.spearman.mean },
+  ]);
+  return svg({
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    data: { values },
+    width: { step: 36 }, height: { step: 36 },
+    layer: [
+      { mark: 'rect', encoding: { x: { field: 'a', type: 'nominal', title: null }, y: { field: 'b', type: 'nominal', title: null }, color: { field: 'spearman', type: 'quantitative', title: 'Spearman', scale: { domain: [-1, 1], scheme: 'redblue' } } } },
+      { mark: { type: 'text', fontSize: 9 }, encoding: { x: { field: 'a', type: 'nominal' }, y: { field: 'b', type: 'nominal' }, text: { field: 'spearman', type: 'quantitative', format: '.2f' } } },
+    ],
+  });
+}
+
+/** Similarity to the trained model's maps along the randomisation cascade, a line per method. */
+export function sanityPlot(s: SanitySummary): Promise<string> {
+  const values = s.methods.flatMap((m) => m.steps.filter((st) => st.spearman_abs.mean !== null)
+    .map((st) => ({ method: m.method, layer: `${st.step + 1}. ${st.layer}`, spearman: st.spearman_abs.mean })));
+  return svg({
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    data: { values },
+    width: 420, height: 220,
+    mark: { type: 'line', point: true },
+    encoding: {
+      x: { field: 'layer', type: 'ordinal', title: 'randomised down to', sort: null },
+      y: { field: 'spearman', type: 'quantitative', title: 'Spearman |map| with the trained model', scale: { domain: [-0.2, 1] } },
+      color: { field: 'method', type: 'nominal' },
+    },
+  });
+}
+

@@ -123,7 +123,7 @@ export class RunFile {
     if (rows.length === 0) return;
     const a = await this.conn.createAppender(table);
     for (const row of rows) {
-      for (const [name, type] of columns) appendValue(a, type, valueOf(row, name));
+      for (const [name, type, , from] of columns) appendValue(a, type, valueOf(row, name, from));
       a.endRow();
     }
     a.flushSync(); a.closeSync();
@@ -151,10 +151,10 @@ export class RunFile {
   }
 }
 
-/** A row's value for a column: its field, or for a similarity column its `scores` entry (PairRow). */
-function valueOf(row: object, name: string): unknown {
+/** A row's value for a column: its field, or the entry `from` names (a PairRow's scores and chance). */
+function valueOf(row: object, name: string, from?: readonly [string, string]): unknown {
   const r = row as Record<string, unknown>;
-  return name in r ? r[name] : (r.scores as Record<string, unknown> | undefined)?.[name];
+  return from ? (r[from[0]] as Record<string, unknown> | undefined)?.[from[1]] : r[name];
 }
 
 /** NaN and missing numbers are NULL; the row's reason says why. */

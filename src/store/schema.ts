@@ -14,8 +14,8 @@ export const SIMILARITY_COLUMNS = ['ssim', 'spearman', 'topk_jaccard', 'fass', '
 export type SimilarityColumn = (typeof SIMILARITY_COLUMNS)[number];
 
 type ColumnType = 'INTEGER' | 'VARCHAR' | 'DOUBLE' | 'BOOLEAN' | 'BLOB';
-/** [name, type, NOT NULL]; a similarity column reads the row's `scores[name]`. */
-export type Column = readonly [name: string, type: ColumnType, notNull?: boolean];
+/** [name, type, NOT NULL, where the row holds it when not in its own field: [object, key]]. */
+export type Column = readonly [name: string, type: ColumnType, notNull?: boolean, from?: readonly [string, string]];
 export interface Table { columns: readonly Column[]; key: readonly string[] }
 
 const idColumns: Column[] = [['sample_index', 'INTEGER', true], ['sample_id', 'VARCHAR', true]];
@@ -31,7 +31,8 @@ export const TABLES = {
       ...idColumns, ['perturbation', 'VARCHAR', true], ['family', 'VARCHAR', true], ['name', 'VARCHAR', true], ['severity', 'DOUBLE'],
       ['method', 'VARCHAR', true], ['status', 'VARCHAR', true],
       ['clean_pred', 'INTEGER'], ['perturbed_pred', 'INTEGER'], ['prediction_changed', 'BOOLEAN'], ['logit_change', 'DOUBLE'],
-      ...SIMILARITY_COLUMNS.map((c): Column => [c, 'DOUBLE']), ['reason', 'VARCHAR'],
+      ...SIMILARITY_COLUMNS.map((c): Column => [c, 'DOUBLE', false, ['scores', c]]),
+      ...SIMILARITY_COLUMNS.map((c): Column => [`chance_${c}`, 'DOUBLE', false, ['chance', c]]), ['reason', 'VARCHAR'],
     ],
     key: ['sample_index', 'perturbation', 'method'],
   },
@@ -52,6 +53,17 @@ export const TABLES = {
       ['reason', 'VARCHAR'],
     ],
     key: ['sample_index'],
+  },
+  agreement: {
+    columns: [...idColumns, ['method_a', 'VARCHAR', true], ['method_b', 'VARCHAR', true], ['spearman', 'DOUBLE'], ['topk_jaccard', 'DOUBLE'], ['reason', 'VARCHAR']],
+    key: ['sample_index', 'method_a', 'method_b'],
+  },
+  sanity: {
+    columns: [
+      ...idColumns, ['method', 'VARCHAR', true], ['step', 'INTEGER', true], ['layer', 'VARCHAR', true], ['status', 'VARCHAR', true],
+      ['spearman_abs', 'DOUBLE'], ['ssim', 'DOUBLE'], ['topk_jaccard', 'DOUBLE'], ['reason', 'VARCHAR'],
+    ],
+    key: ['sample_index', 'method', 'step'],
   },
   osr: {
     columns: [...idColumns, ['method', 'VARCHAR', true], ['status', 'VARCHAR', true], ['accepted', 'INTEGER'], ['osr', 'DOUBLE'], ['osr_normalised', 'DOUBLE'], ['reason', 'VARCHAR']],
@@ -111,6 +123,8 @@ export interface PairRow {
   prediction_changed: boolean | null;
   logit_change: number | null;
   scores: Partial<Record<SimilarityColumn, number>>;
+  /** Chance level (--controls chance): the clean map against its partner's (stability.ts), per metric. */
+  chance?: Partial<Record<SimilarityColumn, number>>;
   reason: string | null;
 }
 
@@ -165,9 +179,39 @@ export interface ScoreRow {
   reason: string | null;
 }
 
+/** Two methods' clean maps of one sample compared (stability runs with controls): agreement.ts. */
+export interface AgreementRow {
+  sample_index: number;
+  sample_id: string;
+  method_a: string;
+  method_b: string;
+  spearman: number | null;
+  topk_jaccard: number | null;
+  reason: string | null;
+}
+
+/**
+ * `fass sanity`: one row per (sample, method, cascade step): the map of the model with its layers
+ * randomised down to `layer` against the trained model's map.
+ */
+export interface SanityRow {
+  sample_index: number;
+  sample_id: string;
+  method: string;
+  step: number;
+  layer: string;
+  status: 'kept' | 'error';
+  spearman_abs: number | null;
+  ssim: number | null;
+  topk_jaccard: number | null;
+  reason: string | null;
+}
+
 /** A batch's result rows, by table (RunFile.appendBatch). */
 export interface ResultRows {
   pairs?: PairRow[];
+  agreement?: AgreementRow[];
+  sanity?: SanityRow[];
   gallery?: GalleryRow[];
   scores?: ScoreRow[];
   vectors?: VectorRow[];
