@@ -6,11 +6,14 @@ import { kindOf } from '../pipeline/kinds.js';
 import { withRun } from '../store/run-file.js';
 import { readCompareResult, writeCompareReport } from '../report/compare-html.js';
 import { run } from './common.js';
+import { UserError } from '../errors.js';
+import { summariseSanity } from '../store/sanity-aggregate.js';
 import { flags } from './flags.js';
 
 const Args = Output.extend({
   run: z.string().min(1).describe('run file (DuckDB), or the compare.json of fass compare-metrics'),
   out: z.string().min(1).default('report.html'),
+  sanity: z.string().min(1).optional().describe('a fass sanity run of the same model and methods: a stability report then plots stability against randomisation'),
 });
 
 export const command = 'report <run>';
@@ -29,9 +32,14 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
       out.result({ report: a.out });
       return;
     }
+    const sanity = a.sanity ? await withRun(a.sanity, async (f) => {
+      const cfg = (await f.config()) ?? {};
+      if (kindOf(cfg, a.sanity!).command !== 'sanity') throw new UserError(`--sanity ${a.sanity}: a run of '${String(cfg.command ?? 'stability')}'; expected a fass sanity run`);
+      return summariseSanity(f, Number(cfg.seed ?? 0));
+    }) : undefined;
     await withRun(a.run, async (f) => {
       const cfg = (await f.config()) ?? {};
-      await kindOf(cfg, a.run).report(f, cfg, a.out);
+      await kindOf(cfg, a.run).report(f, cfg, a.out, { sanity });
     });
     out.say(`wrote ${a.out}`);
     out.result({ report: a.out });

@@ -16,6 +16,7 @@ import type { RunContext } from '../methods/types.js';
 import { argmax, nonFiniteRows, type Logits, type Model } from '../models/model.js';
 import { UserError } from '../errors.js';
 import { RunFile } from '../store/run-file.js';
+import type { SanitySummary } from '../store/sanity-aggregate.js';
 import { storedLabel, type ResultRows, type ResultTable, type SampleRow } from '../store/schema.js';
 
 /** What every run names. */
@@ -68,8 +69,11 @@ export interface StoredKind {
    */
   tables: readonly [RowsTable, ...ResultTable[]];
   summarise(f: RunFile, config: Record<string, unknown>): Promise<unknown>;
-  report(f: RunFile, config: Record<string, unknown>, path: string): Promise<void>;
+  /** Writes the kind's HTML report; `extra` carries what another run adds to it (a sanity run's summary). */
+  report(f: RunFile, config: Record<string, unknown>, path: string, extra?: ReportExtras): Promise<void>;
 }
+
+export interface ReportExtras { sanity?: SanitySummary }
 type RowsTable = 'pairs' | 'scores' | 'osr' | 'sanity';
 
 export interface RunKind<S extends RunBase> extends StoredKind {

@@ -73,7 +73,7 @@ export const stabilityKind: RunKind<StabilitySpec> = {
   tables: ['pairs', 'gallery', 'agreement'],
   config: runConfig,
   summarise: (f, c) => summarise(f, Number(c.seed ?? 0), String(c.filter ?? 'top1')),
-  report: async (f, c, path) => writeReport(f, await summarise(f, Number(c.seed ?? 0), String(c.filter ?? 'top1')), path),
+  report: async (f, c, path, extra) => writeReport(f, await summarise(f, Number(c.seed ?? 0), String(c.filter ?? 'top1')), path, extra?.sanity),
   failed: (s, ref, reason) => ({ pairs: errorPairs(s, ref, reason) }),
   score: scoreBatch,
 };

@@ -7,7 +7,7 @@ import { writeFileSync, renameSync } from 'node:fs';
 import type { RunFile } from '../store/run-file.js';
 import type { Cell, Summary } from '../store/aggregate.js';
 import { escapeXml as esc } from '../util/escape.js';
-import { agreementPlot, rankingPlot, retentionPlot, sanityPlot, stabilityPlot } from './plots.js';
+import { agreementPlot, rankingPlot, retentionPlot, sanityPlot, stabilityPlot, stabilityVsRandomisationPlot } from './plots.js';
 import type { SanitySummary } from '../store/sanity-aggregate.js';
 import type { MetricSummary } from '../store/score-aggregate.js';
 import { scoresSection } from './scores.js';
@@ -62,9 +62,10 @@ export async function writeScoresReport(run: RunFile, summary: MetricSummary, pa
   write(path, config, [head, configTable(config), ...rest].join('\n'));
 }
 
-export async function writeReport(run: RunFile, summary: Summary, path: string): Promise<void> {
+/** A stability run's report; with a sanity run of the same model and methods, the Controls section adds their scatter. */
+export async function writeReport(run: RunFile, summary: Summary, path: string, sanity?: SanitySummary): Promise<void> {
   const config = (await run.config()) ?? {};
-  const [stability, retention, ranking, controls] = await Promise.all([stabilityPlot(summary), retentionPlot(summary), rankingPlot(summary), controlsSection(summary)]);
+  const [stability, retention, ranking, controls] = await Promise.all([stabilityPlot(summary), retentionPlot(summary), rankingPlot(summary), controlsSection(summary, sanity)]);
   write(path, config, `<h1>Attribution stability</h1>
 ${configTable(config)}
 <p>${summary.errors.samples} sample error(s), ${summary.errors.pairs} pair error(s).</p>
@@ -83,9 +84,14 @@ ${summary.filtered ? `<h2>With the prediction filter (run scored without it)</h2
  * Controls (runs with --controls chance): the raw and the chance-corrected rankings side by side,
  * and how far the methods' clean maps agree.
  */
-async function controlsSection(s: Summary): Promise<string> {
+async function controlsSection(s: Summary, sanity?: SanitySummary): Promise<string> {
   const controls = s.controls;
-  if (!controls) return '';
+  if (!controls && !sanity) return '';
+  const scatter = sanity ? `<h3>Stable, and for the right reason?</h3>
+<p>Each method's mean FASS against the similarity of its maps once the model is randomised (Spearman of |map|, from the sanity run).
+The good corner is bottom right: stable under perturbation, and changed when the model forgets what it learned.</p>
+<figure>${await stabilityVsRandomisationPlot(s, sanity)}</figure>` : '';
+  if (!controls) return `<h2>Controls</h2>${scatter}`;
   const corrected = new Map(controls.ranking.map((r) => [r.method, r]));
   const agreement = s.agreement?.length ? `<h3>Method agreement</h3>
 <p>Spearman correlation of every two methods' clean maps, mean over samples (the table adds top-10% Jaccard and 95% CIs).
@@ -96,6 +102,7 @@ Two methods that are each stable but disagree cannot both be explaining the mode
 <p>Chance: the similarity of a method's maps of two unrelated images (each sample against a seeded partner, under the same valid mask).
 Above chance: (FASS - chance) / (1 - chance), per cell, then averaged over cells. ${controls.changed ? '<b>The order changes once chance is taken out.</b>' : 'The order holds once chance is taken out.'}</p>
 <table><tr><th>rank</th><th class="l">method</th><th>mean FASS</th><th>chance</th><th>above chance</th><th>rank above chance</th></tr>${s.ranking.map((r) => `<tr><td>${r.rank}</td><td class="l">${esc(r.method)}</td><td>${num(r.fass)}</td><td>${num(controls.chance[r.method] ?? null)}</td><td>${num(corrected.get(r.method)?.fass ?? null)}</td><td>${corrected.get(r.method)?.rank ?? '-'}</td></tr>`).join('')}</table>
+${scatter}
 ${agreement}`;
 }
 

@@ -92,3 +92,19 @@ export function sanityPlot(s: SanitySummary): Promise<string> {
   });
 }
 
+/** Per method: mean FASS (stability run) against Spearman |map| at full randomisation (sanity run). */
+export function stabilityVsRandomisationPlot(s: Summary, sanity: SanitySummary): Promise<string> {
+  const randomised = new Map(sanity.methods.map((m) => [m.method, m.full?.spearman_abs.mean ?? null]));
+  const values = s.ranking.filter((r) => r.fass !== null && randomised.get(r.method) != null)
+    .map((r) => ({ method: r.method, fass: r.fass, randomised: randomised.get(r.method) }));
+  return svg({
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    data: { values },
+    width: 360, height: 260,
+    layer: [
+      { mark: { type: 'point', filled: true, size: 60 }, encoding: { x: { field: 'fass', type: 'quantitative', title: 'mean FASS (stability)', scale: { zero: false } }, y: { field: 'randomised', type: 'quantitative', title: 'Spearman |map| after randomisation', scale: { domain: [-0.2, 1] } }, color: { field: 'method', type: 'nominal' } } },
+      { mark: { type: 'text', dx: 6, align: 'left', fontSize: 10 }, encoding: { x: { field: 'fass', type: 'quantitative' }, y: { field: 'randomised', type: 'quantitative' }, text: { field: 'method' } } },
+    ],
+  });
+}
+
