@@ -3,7 +3,8 @@
  * preset (30 perturbations) and saliency, integrated_gradients, gradient_shap, gradcam, occlusion
  * and lime, on the first FASS_BENCH_STABILITY_N (64) Fashion-MNIST test images, with the model
  * the demo trains (models/fashion-cnn.pt, with its ONNX forward twin) or FASS_BENCH_STABILITY_MODEL.
- * One run (it takes about a minute); seconds per method from the methods' own clocks.
+ * One run (it takes about a minute), profiled (--profile): seconds, passes and the fraction of the
+ * physical limit per method and in all.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,16 +23,7 @@ export async function stabilityBench(root: string) {
   if (!existsSync(modelPath)) return { suite: 'stability', skipped: `${modelPath} not found: run npm run demo (or fass train) first` };
   const n = Number(process.env.FASS_BENCH_STABILITY_N ?? 64);
   const data = await openDataset('fashion-mnist:test', { n });
-  const seconds: Record<string, number> = {};
-  // Each method's run, timed: where the time goes (forward-only methods run beside gradient
-  // methods, so these overlap and add up to more than the wall time).
-  const methods: ConfiguredMethod[] = METHODS.map((name) => {
-    const m = configure({ name });
-    return { ...m, method: { ...m.method, run: async (...a: Parameters<typeof m.method.run>) => {
-      const t0 = performance.now();
-      try { return await m.method.run(...a); } finally { seconds[name] = (seconds[name] ?? 0) + (performance.now() - t0) / 1000; }
-    } } };
-  });
+  const methods: ConfiguredMethod[] = METHODS.map((name) => configure({ name }));
   // As the CLI loads it: the forward twin and LibTorch each get half the threads (method lanes).
   const model = await loadModel(modelPath, { splitThreads: hasBothLanes(methods) });
   const v = presetValues('default');
@@ -40,8 +32,18 @@ export async function stabilityBench(root: string) {
   try {
     const r = await runStability({
       model, data, methods, perturbations: v.perturbations, metrics: v.metrics, filter: { kind: 'top1' }, reduce: v.reduce,
-      seed: 0, batchSize: 64, out: join(dir, 'run.duckdb'), gallery: 0,
+      seed: 0, batchSize: 64, out: join(dir, 'run.duckdb'), gallery: 0, profile: true,
     });
+    const p = r.profile!;
+    // Per method: the passes it made at the best per-row rates, over its own wall time.
+    const limitOf = (q: { forward_passes: number; backward_passes: number }) => p.forward_row_s === null ? null
+      : q.forward_passes * p.forward_row_s + q.backward_passes * Math.max((p.forward_backward_row_s ?? p.forward_row_s) - p.forward_row_s, 0);
+    const perMethod = Object.fromEntries(METHODS.map((name) => {
+      const q = p.phases[name];
+      const limit = q ? limitOf(q) : null;
+      return [name, q ? { wall_s: q.wall_s, forward_passes: q.forward_passes, backward_passes: q.backward_passes, fraction_of_limit: limit === null ? null : limit / q.wall_s } : null];
+    }));
+    process.stderr.write(`  fraction of the physical limit: ${p.fraction_of_limit === null ? '-' : p.fraction_of_limit.toFixed(3)} in all; ${METHODS.map((m) => `${m} ${perMethod[m]?.fraction_of_limit?.toFixed(3) ?? '-'}`).join(', ')}\n`);
     const cpu = process.cpuUsage(cpu0);
     const pairsPerS = r.pairs / r.seconds;
     process.stderr.write(`  ${n} images, ${r.pairs} pairs (${r.kept} kept) in ${r.seconds.toFixed(1)} s: ${pairsPerS.toFixed(1)} pairs/s; 500 images would take about ${((500 / n) * r.seconds).toFixed(0)} s\n`);
@@ -51,7 +53,9 @@ export async function stabilityBench(root: string) {
       images: n, methods: METHODS, perturbations: v.perturbations.length,
       pairs: r.pairs, kept: r.kept, seconds: r.seconds, pairs_per_s: pairsPerS,
       cpu_s: { user: cpu.user / 1e6, system: cpu.system / 1e6 },
-      method_seconds: seconds,
+      method_seconds: Object.fromEntries(METHODS.map((m) => [m, perMethod[m]?.wall_s ?? null])),
+      profile: p, methods_profile: perMethod,
+      fraction_of_limit: p.fraction_of_limit,
       projected_demo_s: (500 / n) * r.seconds,
       notes: ['one run; the demo (scripts/demo) is this configuration on 500 images plus the report'],
     };

@@ -284,7 +284,18 @@ export function native(): Native {
   return cached;
 }
 
+/** Bytes copied from JavaScript into native tensors and back since the process started (--profile). */
+export const transferred = { toNative: 0, fromNative: 0 };
+
+/** A native tensor's values copied into JavaScript (counted in `transferred`). */
+export function readTensor(t: Tensor): TypedArray {
+  const a = t.toTypedArray();
+  transferred.fromNative += a.byteLength;
+  return a;
+}
+
 /** Copies a typed array into a new native tensor of the given shape (and device). */
 export function tensor(data: TypedArray, shape: readonly number[], device?: string): Tensor {
+  transferred.toNative += data.byteLength;
   return new (native().Tensor)(data, shape, device);
 }

@@ -5,7 +5,8 @@ import { prepareMethods } from '../methods/prepare.js';
 import type { ConfiguredMethod } from '../methods/registry.js';
 import { loadModel } from '../models/load.js';
 import type { LoadOptions, Model, Precision } from '../models/model.js';
-import { Output } from './output.js';
+import { Output, table } from './output.js';
+import type { RunResult } from '../pipeline/runner.js';
 
 export const EXIT_OK = 0, EXIT_INTERNAL = 1, EXIT_USAGE = 2;
 
@@ -45,6 +46,23 @@ export async function openRun(out: Output, a: Parameters<typeof openData>[0] & P
   const model = await loadModel(a.model, { ...modelOptions(a), ...extra });
   const methods = await prepare(out, model, data, configured);
   return { data, model, methods };
+}
+
+/** With --profile: where the time went, phase by phase, and the fraction of the physical limit. */
+export function sayProfile(out: Output, r: RunResult): void {
+  const p = r.profile;
+  if (!p) return;
+  const f = (v: number) => v.toFixed(2);
+  const rows = Object.entries(p.phases).sort((a, b) => b[1].wall_s - a[1].wall_s)
+    .map(([name, q]) => [name, f(q.wall_s), f(q.user_s), f(q.system_s), q.calls, q.forward_passes || '', q.backward_passes || '']);
+  const mb = (b: number) => (b / 2 ** 20).toFixed(1);
+  out.say([
+    '',
+    `profile   ${f(p.wall_s)} s wall, ${f(p.user_s)} s user, ${f(p.system_s)} s system; ${mb(p.bytes_to_native)} MB into native, ${mb(p.bytes_from_native)} MB back`,
+    table(['phase', 'wall s', 'user s', 'sys s', 'calls', 'fwd passes', 'bwd passes'], rows),
+    p.fraction_of_limit === null ? 'physical limit: not measured (no forward + backward on this model)'
+      : `physical limit ${f(p.limit_s!)} s (${(p.forward_row_s! * 1e6).toFixed(0)} us a forward row, ${(p.forward_backward_row_s === null ? 0 : p.forward_backward_row_s * 1e6).toFixed(0)} us a forward + backward row): ${(p.fraction_of_limit * 100).toFixed(0)}% of it`,
+  ].join('\n'));
 }
 
 /** The dataset the data options name. */

@@ -5,12 +5,12 @@
  */
 import type { Argv } from 'yargs';
 import { z } from 'zod';
-import { ModelRun, RunOut, validate } from '../config/options.js';
+import { ModelRun, ProfileOption, RunOut, validate } from '../config/options.js';
 import { methodSpecs } from '../config/methods.js';
 import { configure } from '../methods/registry.js';
 import { FAITHFULNESS_METRICS, FaithfulnessOptions, parseFaithfulnessMetrics } from '../metrics/faithfulness.js';
 import { FaithfulnessBatch, runFaithfulness } from '../pipeline/faithfulness.js';
-import { openRun, run } from './common.js';
+import { openRun, run, sayProfile } from './common.js';
 import { flags } from './flags.js';
 import { printScores } from './scores.js';
 import { progress } from './progress.js';
@@ -19,6 +19,7 @@ const Args = ModelRun.extend(FaithfulnessOptions.shape).extend({
   model: ModelRun.shape.model.describe('TorchScript (.pt) model'),
   metrics: z.string().default(FAITHFULNESS_METRICS.join(',')).describe(`comma-separated: ${FAITHFULNESS_METRICS.join(', ')}`),
   out: RunOut,
+  profile: ProfileOption,
   batchSize: FaithfulnessBatch,
 });
 
@@ -38,9 +39,10 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
     const { data, model, methods } = await openRun(out, a, configured);
     const bar = progress('faithful', a.quiet);
     const r = await runFaithfulness({
-      model, data, methods, metrics, options, seed: a.seed, batchSize: a.batchSize, internalBatchSize: a.internalBatchSize, out: a.out,
+      model, data, methods, metrics, options, seed: a.seed, batchSize: a.batchSize, internalBatchSize: a.internalBatchSize, out: a.out, profile: a.profile,
       onBatch: (p) => bar.update(p.done, p.total, `${p.rows} rows`),
     }).finally(() => bar.stop());
+    sayProfile(out, r);
     await printScores(out, a.out, a.seed, r);
   });
 }

@@ -5,14 +5,14 @@
  */
 import type { Argv } from 'yargs';
 import { z } from 'zod';
-import { ModelRun, RunOut, Shard, validate } from '../config/options.js';
+import { ModelRun, ProfileOption, RunOut, Shard, validate } from '../config/options.js';
 import { methodSpecs } from '../config/methods.js';
 import { UserError } from '../errors.js';
 import { configure } from '../methods/registry.js';
 import { osrConfig, OsrOptions } from '../metrics/osr.js';
 import { OsrK, runOsr } from '../pipeline/osr.js';
 import { summariseOsr } from '../store/osr-aggregate.js';
-import { openRun, run } from './common.js';
+import { openRun, run, sayProfile } from './common.js';
 import { flags } from './flags.js';
 import { table } from './output.js';
 import { progress } from './progress.js';
@@ -31,6 +31,7 @@ const Args = ModelRun.extend(OsrFlags).extend({
   discWidths: widths('discriminator', defaults.discriminatorWidths),
   k: OsrK,
   out: RunOut,
+  profile: ProfileOption,
   shard: Shard,
 });
 
@@ -65,9 +66,10 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
     const bar = progress('osr', a.quiet);
     const started = Date.now();
     const r = await runOsr({
-      model, data, methods, options, seed: a.seed, batchSize: a.k, internalBatchSize: a.internalBatchSize, shard, out: a.out,
+      model, data, methods, options, seed: a.seed, batchSize: a.k, internalBatchSize: a.internalBatchSize, shard, out: a.out, profile: a.profile,
       onBatch: (p) => bar.update(p.done, p.total, p.note ?? `${((Date.now() - started) / 1000 / Math.max(1, p.done)).toFixed(1)} s/image`),
     }).finally(() => bar.stop());
+    sayProfile(out, r);
     const summary = await withRun(a.out, (f) => summariseOsr(f, a.seed));
     const f3 = (v: number | null) => (v === null ? '-' : v.toFixed(3));
     const im = summary.images;

@@ -5,13 +5,13 @@
  */
 import type { Argv } from 'yargs';
 import { z } from 'zod';
-import { ModelRun, RunOut, validate } from '../config/options.js';
+import { ModelRun, ProfileOption, RunOut, validate } from '../config/options.js';
 import { methodSpecs } from '../config/methods.js';
 import { configure } from '../methods/registry.js';
 import { parseRobustnessMetrics, ROBUSTNESS_METRICS, RobustnessOptions } from '../metrics/robustness.js';
 import { REDUCTIONS } from '../metrics/similarity.js';
 import { RobustnessBatch, runRobustness } from '../pipeline/robustness.js';
-import { openRun, run } from './common.js';
+import { openRun, run, sayProfile } from './common.js';
 import { flags } from './flags.js';
 import { printScores } from './scores.js';
 import { progress } from './progress.js';
@@ -20,6 +20,7 @@ const Args = ModelRun.extend(RobustnessOptions.shape).extend({
   metrics: z.string().default(ROBUSTNESS_METRICS.join(',')).describe(`comma-separated: ${ROBUSTNESS_METRICS.join(', ')}`),
   reduce: z.enum(REDUCTIONS).default('sum').describe('channel reduction of the maps consistency compares'),
   out: RunOut,
+  profile: ProfileOption,
   batchSize: RobustnessBatch,
 });
 
@@ -39,9 +40,10 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
     const { data, model, methods } = await openRun(out, a, configured);
     const bar = progress('robustness', a.quiet);
     const r = await runRobustness({
-      model, data, methods, metrics, options, reduce: a.reduce, seed: a.seed, batchSize: a.batchSize, internalBatchSize: a.internalBatchSize, out: a.out,
+      model, data, methods, metrics, options, reduce: a.reduce, seed: a.seed, batchSize: a.batchSize, internalBatchSize: a.internalBatchSize, out: a.out, profile: a.profile,
       onBatch: (p) => bar.update(p.done, p.total, `${p.kept}/${p.rows} rows kept`),
     }).finally(() => bar.stop());
+    sayProfile(out, r);
     await printScores(out, a.out, a.seed, r);
   });
 }

@@ -6,7 +6,7 @@
  */
 import type { Argv } from 'yargs';
 import { z } from 'zod';
-import { ModelRun, RunOut, Shard, validate } from '../config/options.js';
+import { ModelRun, ProfileOption, RunOut, Shard, validate } from '../config/options.js';
 import { methodSpecs } from '../config/methods.js';
 import { configure } from '../methods/registry.js';
 import { REDUCTIONS } from '../metrics/similarity.js';
@@ -14,7 +14,7 @@ import { parseShard } from '../pipeline/runner.js';
 import { runSanity, SanityBatch } from '../pipeline/sanity.js';
 import { summariseSanity } from '../store/sanity-aggregate.js';
 import { withRun } from '../store/run-file.js';
-import { openRun, run } from './common.js';
+import { openRun, run, sayProfile } from './common.js';
 import { flags } from './flags.js';
 import { table } from './output.js';
 import { progress } from './progress.js';
@@ -23,6 +23,7 @@ const Args = ModelRun.extend({
   model: ModelRun.shape.model.describe('TorchScript (.pt) model (its layers are re-initialised)'),
   reduce: z.enum(REDUCTIONS).default('sum').describe('channel reduction before the maps are compared'),
   out: RunOut,
+  profile: ProfileOption,
   shard: Shard,
   batchSize: SanityBatch,
 });
@@ -42,9 +43,10 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
     const { data, model, methods } = await openRun(out, { ...a, onnxForward: false }, configured);
     const bar = progress('sanity', a.quiet);
     const r = await runSanity({
-      model, data, methods, reduce: a.reduce, seed: a.seed, batchSize: a.batchSize, internalBatchSize: a.internalBatchSize, shard, out: a.out,
+      model, data, methods, reduce: a.reduce, seed: a.seed, batchSize: a.batchSize, internalBatchSize: a.internalBatchSize, shard, out: a.out, profile: a.profile,
       onBatch: (p) => bar.update(p.done, p.total, p.note ?? `${p.rows} rows`),
     }).finally(() => bar.stop());
+    sayProfile(out, r);
     const s = await withRun(a.out, (f) => summariseSanity(f, a.seed));
     const f3 = (v: number | null | undefined) => (v === null || v === undefined ? '-' : v.toFixed(3));
     out.say([

@@ -5,7 +5,7 @@
  */
 import type { Argv } from 'yargs';
 import { z } from 'zod';
-import { ModelRun, PrecisionOption, RunOut, Shard, validate } from '../config/options.js';
+import { ModelRun, PrecisionOption, ProfileOption, RunOut, Shard, validate } from '../config/options.js';
 import { methodSpecs } from '../config/methods.js';
 import { presetMethods, presetValues, RUN_PRESETS } from '../config/presets.js';
 import { parsePerturbations } from '../perturb/index.js';
@@ -15,7 +15,7 @@ import { ControlsOption } from '../pipeline/chance.js';
 import type { Summary } from '../store/aggregate.js';
 import { summarise } from '../store/aggregate.js';
 import { withRun } from '../store/run-file.js';
-import { openRun, run } from './common.js';
+import { openRun, run, sayProfile } from './common.js';
 import { flags } from './flags.js';
 import { table } from './output.js';
 import { progress } from './progress.js';
@@ -25,6 +25,7 @@ const Args = ModelRun.extend(PrecisionOption.shape).extend({
   preset: z.enum(RUN_PRESETS).default('default').describe('default (SPEC.md) or fass-paper (the FASS paper\'s code)'),
   filter: z.string().default('top1').describe('top1 (keep pairs whose prediction holds), none (score all, record changes), margin:DELTA'),
   out: RunOut,
+  profile: ProfileOption,
   shard: Shard,
   batchSize: StabilityBatch,
   gallery: z.number().int().min(0).default(4).describe('samples whose images and maps the report shows'),
@@ -51,9 +52,10 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
     const started = Date.now();
     const r = await runStability({
       model, data, methods, perturbations, metrics: values.metrics, filter, reduce: values.reduce, seed: a.seed,
-      batchSize: a.batchSize, internalBatchSize: a.internalBatchSize, shard, out: a.out, gallery: a.gallery, preset: a.preset, controls: a.controls,
+      batchSize: a.batchSize, internalBatchSize: a.internalBatchSize, shard, out: a.out, profile: a.profile, gallery: a.gallery, preset: a.preset, controls: a.controls,
       onBatch: (p) => bar.update(p.done, p.total, `${(p.rows / Math.max(1, (Date.now() - started) / 1000)).toFixed(0)} pairs/s, retention ${(p.rows ? p.kept / p.rows : 0).toFixed(2)}`),
     }).finally(() => bar.stop());
+    sayProfile(out, r);
     const summary = await withRun(a.out, (f) => summarise(f, a.seed, filter.kind));
     out.say([
       `run       ${a.out}${r.resumedFrom ? ` (resumed after ${r.resumedFrom} samples)` : ''}`,

@@ -72,6 +72,7 @@ export const batchSizeOption = (n: number, what = 'images per batch') => z.numbe
 
 /** A run file option: where results go, resumed when rerun. */
 export const RunOut = z.string().min(1).describe('run file (DuckDB); rerunning the same command resumes it');
+export const ProfileOption = z.boolean().default(false).describe('time each phase (decode, predict, each method, perturb, align, similarity, store) and the run\'s fraction of the physical limit; writes <out>.profile.json');
 export const Shard = z.string().regex(/^\d+\/\d+$/, 'must be k/N, e.g. 2/8').optional().describe('k/N: run the k-th of N disjoint slices (then fass merge)');
 
 /** Parses CLI options with a zod schema; failures are a UserError naming each bad flag and value. */

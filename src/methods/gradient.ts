@@ -3,7 +3,7 @@
  * (native/methods/): the batch, targets and per-sample seeds go native once, the maps come back.
  */
 import { UserError } from '../errors.js';
-import { native, tensor, type NativeParams } from '../native.js';
+import { native, tensor, type NativeParams, readTensor } from '../native.js';
 import { checkInputShape, type Model } from '../models/model.js';
 import { TorchModel, fromNative } from '../models/torch-model.js';
 import { costOf, type Attribution, type AttributionInput, type RunContext } from './types.js';
@@ -33,9 +33,9 @@ export async function runGradient(
   try {
     const r = await native().attribute(torch.handle, nativeName, x, targets, seeds, full, internal, torch.threads);
     const shape = r.maps.shape as [number, number, number, number];
-    const maps = r.maps.toTypedArray() as Float32Array;
+    const maps = readTensor(r.maps) as Float32Array;
     const extras: Record<string, Float32Array> = {};
-    for (const [k, t] of Object.entries(r.extras)) { extras[k] = t.toTypedArray() as Float32Array; t.dispose(); }
+    for (const [k, t] of Object.entries(r.extras)) { extras[k] = readTensor(t) as Float32Array; t.dispose(); }
     r.maps.dispose();
     return { maps, shape, cost: costOf(r.forward, r.backward, started, n), extras };
   } catch (e) {

@@ -16,7 +16,7 @@
 import { parseWith } from '../config/validate.js';
 import { z } from 'zod';
 import { UserError } from '../errors.js';
-import { native, tensor } from '../native.js';
+import { native, tensor, readTensor } from '../native.js';
 import type { Model } from '../models/model.js';
 import { TorchModel, fromNative } from '../models/torch-model.js';
 import { REDUCTIONS } from './similarity.js';
@@ -85,7 +85,7 @@ export function faithfulnessMetric(name: FaithfulnessName, options: Partial<Fait
       try {
         const r = await native().metrics.insertionDeletion(model.handle, name, x, m, t,
           { reduce: o.reduce, step: o.step ?? h, blurSigma: o.blurSigma, blurKernel: o.blurKernel }, model.threads);
-        const out = { auc: r.auc.toTypedArray() as Float64Array, probs: r.probs.toTypedArray() as Float64Array, steps: r.probs.shape[1] - 1, forwardPasses: r.forward };
+        const out = { auc: readTensor(r.auc) as Float64Array, probs: readTensor(r.probs) as Float64Array, steps: r.probs.shape[1] - 1, forwardPasses: r.forward };
         r.auc.dispose(); r.probs.dispose();
         return out;
       } catch (e) {

@@ -17,7 +17,7 @@ import { deriveSeed, seedsFor } from '../methods/seeds.js';
 import type { RunContext } from '../methods/types.js';
 import type { Model } from '../models/model.js';
 import { TorchModel, fromNative } from '../models/torch-model.js';
-import { native, tensor, type NativeOsrOptions } from '../native.js';
+import { native, readTensor, tensor, type NativeOsrOptions, type Tensor } from '../native.js';
 
 /** SPEC.md section 7's parameters (defaults as written there; noise eps is ours: docs/decisions.md). */
 export const OsrOptions = z.object({
@@ -111,7 +111,7 @@ export class OsrMetric {
     } finally {
       x.dispose(); t.dispose(); s.dispose(); ns.dispose();
     }
-    const read = <T>(tt: { toTypedArray(): unknown; dispose(): void }) => { const a = tt.toTypedArray() as T; tt.dispose(); return a; };
+    const read = <T>(tt: Tensor) => { const a = readTensor(tt) as T; tt.dispose(); return a; };
     const samples = read<Float32Array>(r.samples);
     const samplePred = read<BigInt64Array>(r.samplePred), noisePred = read<BigInt64Array>(r.noisePred);
     const accepted = read<Uint8Array>(r.accepted), noiseShift = read<Float32Array>(r.noiseShift);

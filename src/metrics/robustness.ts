@@ -18,7 +18,7 @@
 import { parseWith } from '../config/validate.js';
 import { z } from 'zod';
 import { UserError } from '../errors.js';
-import { native, tensor, type Tensor } from '../native.js';
+import { native, tensor, type Tensor, readTensor } from '../native.js';
 import { argmax, nonFiniteRows, type Logits, type Model } from '../models/model.js';
 import type { ConfiguredMethod } from '../methods/registry.js';
 import { deriveSeed, seedsFor } from '../methods/seeds.js';
@@ -107,7 +107,7 @@ export async function neighbourhood(model: Model, s: Samples, noise: Noise, n: n
   let xn: Tensor | undefined;
   try {
     xn = (await native().metrics.neighbours(x, seeds, noise, n, scale, f, threads())).x;
-    const data = xn.toTypedArray() as Float32Array;
+    const data = readTensor(xn) as Float32Array;
     const logits = N ? await model.predict(data, [N * n, c, h, w]) : { data: new Float32Array(0), n: 0, classes: s.logits.classes };
     const pred = argmax(logits), bad = new Set(nonFiniteRows(logits));
     const keep = Uint8Array.from(pred, (p, r) => (!bad.has(r) && p === s.targets[Math.floor(r / n)] ? 1 : 0));
@@ -157,7 +157,7 @@ export async function scoreNeighbourhood(metrics: RobustnessName[], s: Samples, 
   try {
     for (const m of metrics) {
       const r = await native().metrics.robustness(m, t.x, t.xn, t.g, t.gn, t.l, t.ln, t.keep, threads());
-      const scores = r.scores.toTypedArray() as Float64Array;
+      const scores = readTensor(r.scores) as Float64Array;
       r.values.dispose(); r.scores.dispose();
       out[m] = Array.from({ length: N }, (_, i) => {
         let used = 0;

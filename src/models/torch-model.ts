@@ -3,7 +3,7 @@
  * gradient-free calls go to its ONNX forward twin when it has one (forward-twin.ts).
  */
 import { UserError } from '../errors.js';
-import { native, tensor, type NativeScriptModel, type Tensor } from '../native.js';
+import { native, tensor, type NativeScriptModel, type Tensor, readTensor } from '../native.js';
 import { parseCard, type ModelCard } from './card.js';
 import { checkInputShape, type LoadOptions, type Logits, type Model, type Precision } from './model.js';
 import { findForwardTwin } from './forward-twin.js';
@@ -89,11 +89,11 @@ export class TorchModel implements Model {
   async logitsOf(x: Tensor): Promise<Logits> {
     if (this.twin) {
       checkInputShape(this, x.shape);
-      return this.twin.predict(x.toTypedArray() as Float32Array, x.shape);
+      return this.twin.predict(readTensor(x) as Float32Array, x.shape);
     }
     const y = await this.predictTensor(x);
     try {
-      return { data: y.toTypedArray() as Float32Array, n: y.shape[0], classes: y.shape[1] };
+      return { data: readTensor(y) as Float32Array, n: y.shape[0], classes: y.shape[1] };
     } finally {
       y.dispose();
     }
@@ -115,7 +115,7 @@ export class TorchModel implements Model {
     const x = tensor(data, shape);
     try {
       const y = await this.predictTensor(x);
-      const out = { data: y.toTypedArray() as Float32Array, n: y.shape[0], classes: y.shape[1] };
+      const out = { data: readTensor(y) as Float32Array, n: y.shape[0], classes: y.shape[1] };
       y.dispose();
       return out;
     } finally {

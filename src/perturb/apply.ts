@@ -11,7 +11,7 @@
  * T(q) lies inside the frame, eroded by one pixel.
  */
 import { UserError } from '../errors.js';
-import { native, tensor, type NativeOp, type NativePerturb, type Tensor } from '../native.js';
+import { native, tensor, type NativeOp, type NativePerturb, type Tensor, readTensor } from '../native.js';
 import { fromNative } from '../models/torch-model.js';
 import { jpegBatch } from './jpeg.js';
 import { identityAlignment, type PerturbationSpec } from './registry.js';
@@ -127,7 +127,7 @@ export async function perturb(batch: BatchInput, spec: PerturbationSpec, seeds?:
 }
 
 function toFloat32(t: Tensor): Float32Array {
-  const a = t.toTypedArray();
+  const a = readTensor(t);
   return a instanceof Float32Array ? a : Float32Array.from(a as ArrayLike<number>, Number);
 }
 
@@ -178,7 +178,7 @@ export function validMask(spec: PerturbationSpec, h: number, w: number): Uint8Ar
   if (identityAlignment(spec)) return new Uint8Array(h * w).fill(1);
   const t = validMaskTensor(spec, h, w);
   try {
-    return t.toTypedArray() as Uint8Array;
+    return readTensor(t) as Uint8Array;
   } finally {
     t.dispose();
   }

@@ -9,10 +9,13 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { parseWith } from '../config/validate.js';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { configure } from '../methods/registry.js';
+import { TorchModel } from '../models/torch-model.js';
+import { phase, Profile, type ProfileReport } from './profile.js';
 import type { Batch, Dataset } from '../data/index.js';
 import type { ConfiguredMethod } from '../methods/registry.js';
-import type { RunContext } from '../methods/types.js';
+import type { AttributionInput, RunContext } from '../methods/types.js';
 import { argmax, nonFiniteRows, type Logits, type Model } from '../models/model.js';
 import { UserError } from '../errors.js';
 import { RunFile } from '../store/run-file.js';
@@ -31,13 +34,15 @@ export interface RunBase {
   shard?: { k: number; n: number };
   out: string;
   onBatch?: (p: RunProgress) => void;
+  /** Time the run's phases and its fraction of the physical limit (profile.ts); written to `<out>.profile.json`. */
+  profile?: boolean;
 }
 
 /** Samples done of the shard, and result rows so far (kept: scored); note: what the batch is doing. */
 export interface RunProgress { done: number; total: number; rows: number; kept: number; note?: string }
 
 export interface RunTotals { samples: number; rows: number; kept: number; filtered: number; excluded: number; errors: number }
-export interface RunResult extends RunTotals { out: string; resumedFrom: number; seconds: number }
+export interface RunResult extends RunTotals { out: string; resumedFrom: number; seconds: number; profile?: ProfileReport }
 
 /** A batch's samples with a finite clean prediction, as a kind scores them. */
 export interface CleanBatch {
@@ -119,6 +124,25 @@ const RunNumbers = z.object({
 
 export async function runKind<S extends RunBase>(kind: RunKind<S>, s: S): Promise<RunResult> {
   parseWith(RunNumbers, { seed: s.seed, batchSize: s.batchSize, internalBatchSize: s.internalBatchSize, shard: s.shard }, `${kind.command} run`, 'option');
+  if (!s.profile) return loop(kind, s);
+  const { result, profile } = await Profile.around(s.model, s.methods, (methods) => loop(kind, { ...s, methods }));
+  const report = await profile.report(s.model, await limitSample(s), s.model instanceof TorchModel ? configure({ name: 'saliency' }) : null, { internalBatchSize: s.internalBatchSize });
+  writeFileSync(`${s.out}.profile.json`, JSON.stringify(report, null, 1) + '\n');
+  return { ...result, profile: report };
+}
+
+/** Up to 64 of the shard's first images with their predicted classes: what the physical limit is measured on. */
+async function limitSample(s: RunBase): Promise<AttributionInput | null> {
+  const [lo, hi] = shardRange(s.data.size, s.shard);
+  for await (const b of s.data.batches(Math.min(64, Math.max(1, hi - lo)), { start: lo, end: hi, prefetch: 0 })) {
+    if (b.ids.length === 0) continue;
+    const targets = argmax(await s.model.predict(b.data, b.shape));
+    return { data: b.data, shape: b.shape, targets, seeds: Uint32Array.from(b.ids, (_, i) => i) };
+  }
+  return null;
+}
+
+async function loop<S extends RunBase>(kind: RunKind<S>, s: S): Promise<RunResult> {
   const t0 = performance.now();
   const run = await RunFile.open(s.out, kind.config(s));
   try {
@@ -128,11 +152,15 @@ export async function runKind<S extends RunBase>(kind: RunKind<S>, s: S): Promis
     const ctx: RunContext = { meanColour: await s.data.meanColour(), internalBatchSize: s.internalBatchSize };
     const progress: RunProgress = { done: done.size, total: hi - lo, rows: 0, kept: 0 };
     const totals: RunTotals = { samples: 0, rows: 0, kept: 0, filtered: 0, excluded: 0, errors: 0 };
-    for await (const b of s.data.batches(s.batchSize, { start: lo, end: hi })) {
+    const batches = s.data.batches(s.batchSize, { start: lo, end: hi })[Symbol.asyncIterator]();
+    for (;;) {
+      const next = await phase('decode', () => batches.next());
+      if (next.done) break;
+      const b = next.value;
       const tick: Tick = (share, note) => s.onBatch?.({ ...progress, done: progress.done + share * (b.indices.length + b.errors.length), note });
       const { samples, rows } = await batchRows(kind, s, b, done, ctx, tick);
       if (samples.length === 0) continue;
-      await run.appendBatch(samples, rows);
+      await phase('store', () => run.appendBatch(samples, rows));
       count(totals, samples.length, rows[kind.tables[0]] ?? []);
       progress.done += samples.length; progress.rows = totals.rows; progress.kept = totals.kept;
       s.onBatch?.(progress);

@@ -19,8 +19,10 @@ import { galleryStrip } from '../report/strip.js';
 import { writeReport } from '../report/html.js';
 import { summarise } from '../store/aggregate.js';
 import { agreementRows } from './agreement.js';
+import { phase } from './profile.js';
 import { ChanceScores, ControlsOption, partnerMaps, type Controls } from './chance.js';
 import { baseConfig, rowsOf as rows, runKind, shardRange, type CleanBatch, type RunBase, type RunKind, type RunResult, type SampleRef, type Tick } from './runner.js';
+import { readTensor } from '../native.js';
 
 export type Filter = { kind: 'top1' } | { kind: 'none' } | { kind: 'margin'; delta: number };
 
@@ -166,8 +168,8 @@ async function runGroup(s: StabilitySpec, group: PerturbationSpec[], clean: Clea
   const [n, c, h, w] = clean.shape, per = c * h * w;
   const all = new Float32Array(group.length * n * per);
   for (const [g, p] of group.entries()) {
-    const x2 = await perturb({ data: clean.data, shape: clean.shape }, p, seedsFor(s.seed, clean.ids, p.id, 'perturb'));
-    all.set(x2.toTypedArray() as Float32Array, g * n * per);
+    const x2 = await phase('perturb', () => perturb({ data: clean.data, shape: clean.shape }, p, seedsFor(s.seed, clean.ids, p.id, 'perturb')));
+    all.set(readTensor(x2) as Float32Array, g * n * per);
     x2.dispose();
   }
   const logits = await s.model.predict(all, [group.length * n, c, h, w]);
@@ -243,13 +245,13 @@ async function scorePerturbation(s: StabilitySpec, t: Twins, clean: Clean, k: nu
   const [, mc, mh, mw] = twin.shape, mapPer = mc * mh * mw;
   const shape: [number, number, number, number] = [t.keep.length, mc, mh, mw];
   const maps = twin.maps.subarray(first * mapPer, (first + t.keep.length) * mapPer);
-  const alignedT = await align({ data: maps, shape }, p);
-  const aligned = alignedT.toTypedArray() as Float32Array;
+  const alignedT = await phase('align', () => align({ data: maps, shape }, p));
+  const aligned = readTensor(alignedT) as Float32Array;
   alignedT.dispose();
   const cleanMaps = rows(clean.maps[k].maps, mapPer, t.keep);
   const mask = validMask(p, mh, mw);
-  const scores = await similarity({ data: cleanMaps, shape }, { data: aligned, shape }, { metrics: s.metrics, mask: { data: mask, shape: [mh, mw] }, reduce: s.reduce });
-  const chance = clean.chance ? await clean.chance.of(k, clean.maps[k], mask, mh, mw) : null;
+  const scores = await phase('similarity', () => similarity({ data: cleanMaps, shape }, { data: aligned, shape }, { metrics: s.metrics, mask: { data: mask, shape: [mh, mw] }, reduce: s.reduce }));
+  const chance = clean.chance ? await phase('chance', () => clean.chance!.of(k, clean.maps[k], mask, mh, mw)) : null;
   t.keep.forEach((i, j) => {
     const row = pairBase(t, clean, i, m.method.name);
     const reasons: string[] = [];

@@ -86,7 +86,7 @@ export function sanityPlot(s: SanitySummary): Promise<string> {
     mark: { type: 'line', point: true },
     encoding: {
       x: { field: 'layer', type: 'ordinal', title: 'randomised down to', sort: null },
-      y: { field: 'spearman', type: 'quantitative', title: 'Spearman |map| with the trained model', scale: { domain: [-0.2, 1] } },
+      y: { field: 'spearman', type: 'quantitative', title: 'Spearman |map| with the trained model', scale: { domain: [-1, 1] } },
       color: { field: 'method', type: 'nominal' },
     },
   });
@@ -102,7 +102,7 @@ export function stabilityVsRandomisationPlot(s: Summary, sanity: SanitySummary):
     data: { values },
     width: 360, height: 260,
     layer: [
-      { mark: { type: 'point', filled: true, size: 60 }, encoding: { x: { field: 'fass', type: 'quantitative', title: 'mean FASS (stability)', scale: { zero: false } }, y: { field: 'randomised', type: 'quantitative', title: 'Spearman |map| after randomisation', scale: { domain: [-0.2, 1] } }, color: { field: 'method', type: 'nominal' } } },
+      { mark: { type: 'point', filled: true, size: 60 }, encoding: { x: { field: 'fass', type: 'quantitative', title: 'mean FASS (stability)', scale: { zero: false } }, y: { field: 'randomised', type: 'quantitative', title: 'Spearman |map| after randomisation', scale: { domain: [-1, 1] } }, color: { field: 'method', type: 'nominal' } } },
       { mark: { type: 'text', dx: 6, align: 'left', fontSize: 10 }, encoding: { x: { field: 'fass', type: 'quantitative' }, y: { field: 'randomised', type: 'quantitative' }, text: { field: 'method' } } },
     ],
   });

@@ -7,6 +7,7 @@ import { smoothgrad } from '../../src/methods/smoothgrad.js';
 import { gradientShap } from '../../src/methods/gradient-shap.js';
 import { gradcam } from '../../src/methods/gradcam.js';
 import { saliency } from '../../src/methods/saliency.js';
+import { input as inputControl, random } from '../../src/methods/controls.js';
 import { referenceInput, referenceModel } from './fixtures.js';
 
 const ctx = { meanColour: new Float32Array([0.29]) };
@@ -16,6 +17,8 @@ const cases: [Method<any>, object][] = [
   [smoothgrad, { n: 4 }],
   [gradientShap, { n_samples: 4, stdev: 0.05 }],
   [gradcam, {}],
+  [random, {}],
+  [inputControl, {}],
 ];
 
 function slice(input: AttributionInput, a: number, b: number): AttributionInput {

@@ -1,5 +1,6 @@
 /** Assembling per-sample maps into the batch's (N,C',H,W) result. */
 import type { Tensor } from '../../native.js';
+import { readTensor } from '../../native.js';
 
 export class MapBatch {
   readonly data: Float32Array;
@@ -12,7 +13,7 @@ export class MapBatch {
 
   /** Writes one (1,H,W) plane as every channel of sample i, scaled by `scale`. */
   setPlane(i: number, plane: Tensor, scale = 1): void {
-    const values = plane.toTypedArray();
+    const values = readTensor(plane);
     const [, c, h, w] = this.shape;
     const size = h * w;
     if (values.length !== size) throw new Error(`map plane has ${values.length} values, expected ${size}`);

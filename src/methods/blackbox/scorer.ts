@@ -9,6 +9,7 @@ import type { Tensor } from '../../native.js';
 import { checkInputShape, type Logits, type Model } from '../../models/model.js';
 import { TorchModel } from '../../models/torch-model.js';
 import { kernels, nativeCall } from './kernels.js';
+import { readTensor } from '../../native.js';
 
 /** keep masks [start, end) of the rows a source holds, and how to let go of them. */
 export interface MaskChunk {
@@ -80,7 +81,7 @@ export class Scorer {
     try {
       if (this.model instanceof TorchModel) return await this.model.logitsOf(composite);
       checkInputShape(this.model, shape);
-      return await this.model.predict(composite.toTypedArray() as Float32Array, shape);
+      return await this.model.predict(readTensor(composite) as Float32Array, shape);
     } finally {
       composite.dispose();
     }

@@ -1,0 +1,134 @@
+/**
+ * `--profile` (issue 16): where a run's time goes. Per phase (decode, predict, each method,
+ * perturb, align, similarity, chance, store): wall time, the process's CPU user and system time
+ * while it ran, calls, and for methods and predictions the forward and backward passes. Then the
+ * run's fraction of the physical limit: the passes the work needed times the best per-row time of
+ * one pass measured on the same model and device at the end of the run, over the wall time.
+ * Phases overlap where the run overlaps work (method lanes, prefetch), so their times may add up
+ * to more than the wall time.
+ */
+import { performance } from 'node:perf_hooks';
+import type { ConfiguredMethod } from '../methods/registry.js';
+import type { AttributionInput, RunContext } from '../methods/types.js';
+import type { Model } from '../models/model.js';
+import { transferred } from '../native.js';
+
+export interface PhaseStat { wall_s: number; user_s: number; system_s: number; calls: number; forward_passes: number; backward_passes: number }
+
+export interface ProfileReport {
+  wall_s: number;
+  user_s: number;
+  system_s: number;
+  phases: Record<string, PhaseStat>;
+  /** Bytes copied from JavaScript into native tensors and back. */
+  bytes_to_native: number;
+  bytes_from_native: number;
+  /** Best per-row seconds of one forward pass (predict) and of one forward + backward (saliency); null where the model has no gradients. */
+  forward_row_s: number | null;
+  forward_backward_row_s: number | null;
+  /** Seconds the passes would take at those rates, over the wall time. */
+  limit_s: number | null;
+  fraction_of_limit: number | null;
+}
+
+let active: Profile | null = null;
+
+/** fn timed as `name` when a profile is running; fn alone otherwise. */
+export function phase<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  return active ? active.time(name, fn) : fn();
+}
+
+export class Profile {
+  private readonly phases = new Map<string, PhaseStat>();
+  private readonly t0 = performance.now();
+  private readonly cpu0 = process.cpuUsage();
+  private readonly bytes0 = { ...transferred };
+
+  async time<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    const t = performance.now(), c = process.cpuUsage();
+    try {
+      return await fn();
+    } finally {
+      const d = process.cpuUsage(c), p = this.stat(name);
+      p.wall_s += (performance.now() - t) / 1000; p.user_s += d.user / 1e6; p.system_s += d.system / 1e6; p.calls++;
+    }
+  }
+
+  passes(name: string, forward: number, backward: number): void {
+    const p = this.stat(name);
+    p.forward_passes += forward; p.backward_passes += backward;
+  }
+
+  private stat(name: string): PhaseStat {
+    let p = this.phases.get(name);
+    if (!p) { p = { wall_s: 0, user_s: 0, system_s: 0, calls: 0, forward_passes: 0, backward_passes: 0 }; this.phases.set(name, p); }
+    return p;
+  }
+
+  /** The report, with the physical limit measured on `model` with a batch like `sample`'s. */
+  async report(model: Model, sample: AttributionInput | null, saliency: ConfiguredMethod | null, ctx: RunContext): Promise<ProfileReport> {
+    const wall = (performance.now() - this.t0) / 1000, cpu = process.cpuUsage(this.cpu0);
+    const phases = Object.fromEntries(this.phases);
+    const { forward, forwardBackward } = sample ? await rowTimes(model, sample, saliency, ctx) : { forward: null, forwardBackward: null };
+    const f = [...this.phases.values()].reduce((a, p) => a + p.forward_passes, 0), b = [...this.phases.values()].reduce((a, p) => a + p.backward_passes, 0);
+    const limit = forward === null ? null : b > 0 && forwardBackward === null ? null : f * forward + b * Math.max((forwardBackward ?? forward) - forward, 0);
+    return {
+      wall_s: wall, user_s: cpu.user / 1e6, system_s: cpu.system / 1e6, phases,
+      bytes_to_native: transferred.toNative - this.bytes0.toNative, bytes_from_native: transferred.fromNative - this.bytes0.fromNative,
+      forward_row_s: forward, forward_backward_row_s: forwardBackward, limit_s: limit, fraction_of_limit: limit === null ? null : limit / wall,
+    };
+  }
+
+  /**
+   * Runs `body` with this profile active, the model's predictions and every method's calls timed
+   * and their passes counted (the methods and the model are wrapped, not changed).
+   */
+  static async around<T>(model: Model, methods: ConfiguredMethod[], body: (methods: ConfiguredMethod[]) => Promise<T>): Promise<{ result: T; profile: Profile }> {
+    const profile = new Profile();
+    const predict = model.predict;
+    // A forward-only method predicts through the model too: its passes are the method's own cost.
+    let inMethods = 0;
+    model.predict = async (data, shape) => {
+      if (inMethods > 0) return predict.call(model, data, shape);
+      const r = await profile.time('predict', () => predict.call(model, data, shape));
+      profile.passes('predict', shape[0], 0);
+      return r;
+    };
+    const timed = methods.map((m): ConfiguredMethod => ({
+      params: m.params,
+      method: {
+        ...m.method,
+        run: async (mm, input, params, ctx) => {
+          inMethods++;
+          try {
+            const r = await profile.time(m.method.name, () => m.method.run(mm, input, params, ctx));
+            profile.passes(m.method.name, r.cost.forwardPasses, r.cost.backwardPasses);
+            return r;
+          } finally {
+            inMethods--;
+          }
+        },
+      },
+    }));
+    active = profile;
+    try {
+      return { result: await body(timed), profile };
+    } finally {
+      active = null;
+      model.predict = predict;
+    }
+  }
+}
+
+/** Best of five per-row times of predict and of saliency (one forward and one backward per row). */
+async function rowTimes(model: Model, input: AttributionInput, saliency: ConfiguredMethod | null, ctx: RunContext): Promise<{ forward: number | null; forwardBackward: number | null }> {
+  const rows = input.shape[0];
+  const best = async (fn: () => Promise<unknown>) => {
+    let b = Infinity;
+    for (let i = 0; i < 5; i++) { const t = performance.now(); await fn(); b = Math.min(b, (performance.now() - t) / 1000 / rows); }
+    return b;
+  };
+  const forward = await best(() => model.predict(input.data, input.shape));
+  const forwardBackward = saliency ? await best(() => saliency.method.run(model, input, saliency.params, ctx)).catch(() => null) : null;
+  return { forward, forwardBackward };
+}

@@ -1,0 +1,48 @@
+/** --profile (issue 16): every phase timed, passes counted once, the fraction of the physical limit measured. */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { openDataset } from '../../src/data/index.js';
+import { configure } from '../../src/methods/registry.js';
+import { loadModel } from '../../src/models/load.js';
+import { presetValues } from '../../src/config/presets.js';
+import { parsePerturbations } from '../../src/perturb/index.js';
+import { runStability } from '../../src/pipeline/stability.js';
+import { cli, reference, tempDir } from '../helpers.js';
+
+const dir = tempDir('profile');
+
+test('a profiled stability run: phases, passes counted once, a fraction of the physical limit', async () => {
+  const model = await loadModel(reference.torchscript(), { threads: 1 });
+  const { metrics, reduce } = presetValues('default');
+  const out = join(dir, 'run.duckdb');
+  const r = await runStability({
+    model, data: await openDataset('synthetic:16:1x28x28:10'), methods: ['saliency', 'occlusion'].map((name) => configure({ name })),
+    perturbations: parsePerturbations('hflip,brightness:1.2'), metrics, reduce, filter: { kind: 'none' }, controls: 'none',
+    seed: 0, batchSize: 8, gallery: 0, out, profile: true,
+  });
+  const p = r.profile!;
+  for (const phase of ['decode', 'predict', 'saliency', 'occlusion', 'perturb', 'align', 'similarity', 'store']) assert.ok(p.phases[phase], `phase ${phase}`);
+  // 16 clean images and 32 twins (filter none: every twin is explained): one forward and one backward each for saliency.
+  assert.is(p.phases.saliency.forward_passes, 48);
+  assert.is(p.phases.saliency.backward_passes, 48);
+  // Predictions: the clean batch and the twins, not occlusion's own calls (those are its cost).
+  assert.is(p.phases.predict.forward_passes, 48);
+  assert.ok(p.phases.occlusion.forward_passes > 48, 'occlusion: a pass per window and image');
+  assert.ok(p.bytes_to_native > 16 * 784 * 4, 'pixels went native');
+  assert.ok(p.forward_row_s! > 0 && p.forward_backward_row_s! > 0);
+  assert.ok(p.fraction_of_limit! > 0 && Number.isFinite(p.fraction_of_limit!), `fraction ${p.fraction_of_limit}`);
+  assert.ok(existsSync(`${out}.profile.json`));
+  assert.is(JSON.parse(readFileSync(`${out}.profile.json`, 'utf8')).phases.saliency.forward_passes, 48);
+});
+
+test('--profile on the command line prints the phases and the fraction', async () => {
+  const r = await cli(['robustness', '--model', reference.torchscript(), '--data', 'synthetic:4:1x28x28:10', '--methods', 'saliency', '--metrics', 'max_sensitivity',
+    '--samples', '2', '--out', join(dir, 'rob.duckdb'), '--profile', '--quiet']);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stderr + r.stdout, /profile .* s wall/);
+  assert.match(r.stderr + r.stdout, /of it/);
+});
+
+test.run();
