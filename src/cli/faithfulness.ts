@@ -5,7 +5,7 @@
  */
 import type { Argv } from 'yargs';
 import { z } from 'zod';
-import { ModelRun, ProfileOption, RunOut, validate } from '../config/options.js';
+import { ModelRun, RunFlags, validate } from '../config/options.js';
 import { methodSpecs } from '../config/methods.js';
 import { configure } from '../methods/registry.js';
 import { FAITHFULNESS_METRICS, FaithfulnessOptions, parseFaithfulnessMetrics } from '../metrics/faithfulness.js';
@@ -18,8 +18,7 @@ import { progress } from './progress.js';
 const Args = ModelRun.extend(FaithfulnessOptions.shape).extend({
   model: ModelRun.shape.model.describe('TorchScript (.pt) model'),
   metrics: z.string().default(FAITHFULNESS_METRICS.join(',')).describe(`comma-separated: ${FAITHFULNESS_METRICS.join(', ')}`),
-  out: RunOut,
-  profile: ProfileOption,
+  ...RunFlags,
   batchSize: FaithfulnessBatch,
 });
 

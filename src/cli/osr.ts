@@ -5,7 +5,7 @@
  */
 import type { Argv } from 'yargs';
 import { z } from 'zod';
-import { ModelRun, ProfileOption, RunOut, Shard, validate } from '../config/options.js';
+import { ModelRun, RunFlags, Shard, validate } from '../config/options.js';
 import { methodSpecs } from '../config/methods.js';
 import { UserError } from '../errors.js';
 import { configure } from '../methods/registry.js';
@@ -30,8 +30,7 @@ const Args = ModelRun.extend(OsrFlags).extend({
   ganWidths: widths('generator', defaults.generatorWidths),
   discWidths: widths('discriminator', defaults.discriminatorWidths),
   k: OsrK,
-  out: RunOut,
-  profile: ProfileOption,
+  ...RunFlags,
   shard: Shard,
 });
 

@@ -5,7 +5,7 @@
  */
 import type { Argv } from 'yargs';
 import { z } from 'zod';
-import { ModelRun, ProfileOption, RunOut, validate } from '../config/options.js';
+import { ModelRun, RunFlags, validate } from '../config/options.js';
 import { methodSpecs } from '../config/methods.js';
 import { configure } from '../methods/registry.js';
 import { parseRobustnessMetrics, ROBUSTNESS_METRICS, RobustnessOptions } from '../metrics/robustness.js';
@@ -19,8 +19,7 @@ import { progress } from './progress.js';
 const Args = ModelRun.extend(RobustnessOptions.shape).extend({
   metrics: z.string().default(ROBUSTNESS_METRICS.join(',')).describe(`comma-separated: ${ROBUSTNESS_METRICS.join(', ')}`),
   reduce: z.enum(REDUCTIONS).default('sum').describe('channel reduction of the maps consistency compares'),
-  out: RunOut,
-  profile: ProfileOption,
+  ...RunFlags,
   batchSize: RobustnessBatch,
 });
 

@@ -6,7 +6,7 @@
  */
 import type { Argv } from 'yargs';
 import { z } from 'zod';
-import { ModelRun, ProfileOption, RunOut, Shard, validate } from '../config/options.js';
+import { ModelRun, RunFlags, Shard, validate } from '../config/options.js';
 import { methodSpecs } from '../config/methods.js';
 import { configure } from '../methods/registry.js';
 import { REDUCTIONS } from '../metrics/similarity.js';
@@ -22,8 +22,7 @@ import { progress } from './progress.js';
 const Args = ModelRun.extend({
   model: ModelRun.shape.model.describe('TorchScript (.pt) model (its layers are re-initialised)'),
   reduce: z.enum(REDUCTIONS).default('sum').describe('channel reduction before the maps are compared'),
-  out: RunOut,
-  profile: ProfileOption,
+  ...RunFlags,
   shard: Shard,
   batchSize: SanityBatch,
 });

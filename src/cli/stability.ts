@@ -5,7 +5,7 @@
  */
 import type { Argv } from 'yargs';
 import { z } from 'zod';
-import { ModelRun, PrecisionOption, ProfileOption, RunOut, Shard, validate } from '../config/options.js';
+import { ModelRun, PrecisionOption, RunFlags, Shard, validate } from '../config/options.js';
 import { methodSpecs } from '../config/methods.js';
 import { presetMethods, presetValues, RUN_PRESETS } from '../config/presets.js';
 import { parsePerturbations } from '../perturb/index.js';
@@ -24,8 +24,7 @@ const Args = ModelRun.extend(PrecisionOption.shape).extend({
   perturbations: z.string().optional().describe('default, fass-paper, or a list like rotate:5|10,jpeg:40,hflip,blur (default: the preset\'s)'),
   preset: z.enum(RUN_PRESETS).default('default').describe('default (SPEC.md) or fass-paper (the FASS paper\'s code)'),
   filter: z.string().default('top1').describe('top1 (keep pairs whose prediction holds), none (score all, record changes), margin:DELTA'),
-  out: RunOut,
-  profile: ProfileOption,
+  ...RunFlags,
   shard: Shard,
   batchSize: StabilityBatch,
   gallery: z.number().int().min(0).default(4).describe('samples whose images and maps the report shows'),

@@ -71,8 +71,10 @@ export const ModelRun = Common.extend(DataOptions.shape).extend(Normalisation.sh
 export const batchSizeOption = (n: number, what = 'images per batch') => z.number().int().min(1, 'must be an integer >= 1').default(n).describe(what);
 
 /** A run file option: where results go, resumed when rerun. */
-export const RunOut = z.string().min(1).describe('run file (DuckDB); rerunning the same command resumes it');
-export const ProfileOption = z.boolean().default(false).describe('time each phase (decode, predict, each method, perturb, align, similarity, store) and the run\'s fraction of the physical limit; writes <out>.profile.json');
+const RunOut = z.string().min(1).describe('run file (DuckDB); rerunning the same command resumes it');
+const ProfileOption = z.boolean().default(false).describe('time each phase (decode, predict, each method, perturb, align, similarity, store) and the run\'s fraction of the physical limit; writes <out>.profile.json');
+/** The flags of every run command: its run file, and --profile. */
+export const RunFlags = { out: RunOut, profile: ProfileOption };
 export const Shard = z.string().regex(/^\d+\/\d+$/, 'must be k/N, e.g. 2/8').optional().describe('k/N: run the k-th of N disjoint slices (then fass merge)');
 
 /** Parses CLI options with a zod schema; failures are a UserError naming each bad flag and value. */
