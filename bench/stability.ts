@@ -35,14 +35,7 @@ export async function stabilityBench(root: string) {
       seed: 0, batchSize: 64, out: join(dir, 'run.duckdb'), gallery: 0, profile: true,
     });
     const p = r.profile!;
-    // Per method: the passes it made at the best per-row rates, over its own wall time.
-    const limitOf = (q: { forward_passes: number; backward_passes: number }) => p.forward_row_s === null ? null
-      : q.forward_passes * p.forward_row_s + q.backward_passes * Math.max((p.forward_backward_row_s ?? p.forward_row_s) - p.forward_row_s, 0);
-    const perMethod = Object.fromEntries(METHODS.map((name) => {
-      const q = p.phases[name];
-      const limit = q ? limitOf(q) : null;
-      return [name, q ? { wall_s: q.wall_s, forward_passes: q.forward_passes, backward_passes: q.backward_passes, fraction_of_limit: limit === null ? null : limit / q.wall_s } : null];
-    }));
+    const perMethod = Object.fromEntries(METHODS.map((name) => [name, p.phases[name] ?? null]));
     process.stderr.write(`  fraction of the physical limit: ${p.fraction_of_limit === null ? '-' : p.fraction_of_limit.toFixed(3)} in all; ${METHODS.map((m) => `${m} ${perMethod[m]?.fraction_of_limit?.toFixed(3) ?? '-'}`).join(', ')}\n`);
     const cpu = process.cpuUsage(cpu0);
     const pairsPerS = r.pairs / r.seconds;

@@ -54,12 +54,13 @@ export function sayProfile(out: Output, r: RunResult): void {
   if (!p) return;
   const f = (v: number) => v.toFixed(2);
   const rows = Object.entries(p.phases).sort((a, b) => b[1].wall_s - a[1].wall_s)
-    .map(([name, q]) => [name, f(q.wall_s), f(q.user_s), f(q.system_s), q.calls, q.forward_passes || '', q.backward_passes || '']);
+    .map(([name, q]) => [name, f(q.wall_s), f(q.user_s), f(q.system_s), q.calls, q.forward_passes || '', q.backward_passes || '',
+      q.fraction_of_limit === undefined ? '' : `${(q.fraction_of_limit * 100).toFixed(0)}%`]);
   const mb = (b: number) => (b / 2 ** 20).toFixed(1);
   out.say([
     '',
     `profile   ${f(p.wall_s)} s wall, ${f(p.user_s)} s user, ${f(p.system_s)} s system; ${mb(p.bytes_to_native)} MB into native, ${mb(p.bytes_from_native)} MB back`,
-    table(['phase', 'wall s', 'user s', 'sys s', 'calls', 'fwd passes', 'bwd passes'], rows),
+    table(['phase', 'wall s', 'user s', 'sys s', 'calls', 'fwd passes', 'bwd passes', 'of limit'], rows),
     p.fraction_of_limit === null ? 'physical limit: not measured (no forward + backward on this model)'
       : `physical limit ${f(p.limit_s!)} s (${(p.forward_row_s! * 1e6).toFixed(0)} us a forward row, ${(p.forward_backward_row_s === null ? 0 : p.forward_backward_row_s * 1e6).toFixed(0)} us a forward + backward row): ${(p.fraction_of_limit * 100).toFixed(0)}% of it`,
   ].join('\n'));

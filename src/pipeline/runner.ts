@@ -87,6 +87,8 @@ export interface RunKind<S extends RunBase> extends StoredKind {
   /** The error rows of a sample with no clean prediction: one for every unit the run names. */
   failed(s: S, sample: SampleRef, reason: string): ResultRows;
   score(s: S, b: CleanBatch, ctx: RunContext, tick: Tick): Promise<ResultRows>;
+  /** Methods the kind runs side by side, by name (--profile: the lanes' passes overlap in time). */
+  lanes?(s: S): string[][];
   /** Runs after the last batch (also when nothing was left to do), e.g. dataset-level metrics. */
   finish?(s: S, run: RunFile): Promise<void>;
 }
@@ -126,7 +128,8 @@ export async function runKind<S extends RunBase>(kind: RunKind<S>, s: S): Promis
   parseWith(RunNumbers, { seed: s.seed, batchSize: s.batchSize, internalBatchSize: s.internalBatchSize, shard: s.shard }, `${kind.command} run`, 'option');
   if (!s.profile) return loop(kind, s);
   const { result, profile } = await Profile.around(s.model, s.methods, (methods) => loop(kind, { ...s, methods }));
-  const report = await profile.report(s.model, await limitSample(s), s.model instanceof TorchModel ? configure({ name: 'saliency' }) : null, { internalBatchSize: s.internalBatchSize });
+  const saliency = s.model instanceof TorchModel ? configure({ name: 'saliency' }) : null;
+  const report = await profile.report(s.model, await limitSample(s), saliency, { internalBatchSize: s.internalBatchSize }, kind.lanes?.(s) ?? []);
   writeFileSync(`${s.out}.profile.json`, JSON.stringify(report, null, 1) + '\n');
   return { ...result, profile: report };
 }

@@ -78,6 +78,7 @@ export const stabilityKind: RunKind<StabilitySpec> = {
   report: async (f, c, path, extra) => writeReport(f, await summarise(f, Number(c.seed ?? 0), String(c.filter ?? 'top1')), path, extra?.sanity),
   failed: (s, ref, reason) => ({ pairs: errorPairs(s, ref, reason) }),
   score: scoreBatch,
+  lanes: (s) => methodLanes(s).map((lane) => lane.map((m) => m.method.name)),
 };
 
 const controlsOf = (s: StabilitySpec): Controls => s.controls ?? ControlsOption.parse(undefined);
@@ -134,6 +135,12 @@ export function perturbationGroups(all: PerturbationSpec[], valuesPerPerturbatio
 /** Methods that need forward passes only: they run on a forward twin when the model has one. */
 const forwardOnly = (m: ConfiguredMethod) => m.method.needs.every((n) => n === 'forward');
 
+/** The lanes eachMethod runs side by side: gradient methods and forward-only ones with a forward twin, else one. */
+export function methodLanes(s: Pick<StabilitySpec, 'model' | 'methods'>): ConfiguredMethod[][] {
+  const twin = s.model instanceof TorchModel && s.model.forwardBackend === 'onnxruntime';
+  return twin && hasBothLanes(s.methods) ? [s.methods.filter((m) => !forwardOnly(m)), s.methods.filter(forwardOnly)] : [s.methods];
+}
+
 /** Whether these methods make two lanes (see eachMethod) on a model with a forward twin. */
 export function hasBothLanes(methods: readonly ConfiguredMethod[]): boolean {
   return methods.some(forwardOnly) && !methods.every(forwardOnly);
@@ -148,8 +155,7 @@ export function hasBothLanes(methods: readonly ConfiguredMethod[]): boolean {
  * it.
  */
 async function eachMethod<T>(s: StabilitySpec, fn: (m: ConfiguredMethod, k: number) => Promise<T>): Promise<T[]> {
-  const twin = s.model instanceof TorchModel && s.model.forwardBackend === 'onnxruntime';
-  const lanes = twin && hasBothLanes(s.methods) ? [s.methods.filter((m) => !forwardOnly(m)), s.methods.filter(forwardOnly)] : [s.methods];
+  const lanes = methodLanes(s);
   const out: T[] = new Array(s.methods.length);
   const settled = await Promise.allSettled(lanes.map(async (lane) => {
     for (const m of lane) {
