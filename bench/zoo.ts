@@ -18,7 +18,7 @@
  * sizes; _SPEED=0 and _SIX=0 skip the first and last parts.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeJpegFolder } from './make-jpeg-folder.js';

@@ -1,6 +1,5 @@
 /** fass evaluate --model M --data D: top-1 accuracy, per-class accuracy, images per second. */
 import type { Argv } from 'yargs';
-import { z } from 'zod';
 import { batchSizeOption, Common, DataOptions, ModelRun, Normalisation, PrecisionOption, validate } from '../config/options.js';
 import { evaluate } from '../models/evaluate.js';
 import { loadModel } from '../models/load.js';

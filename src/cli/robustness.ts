@@ -9,7 +9,7 @@ import { ModelRun, RunFlags, validate } from '../config/options.js';
 import { methodSpecs } from '../config/methods.js';
 import { configure } from '../methods/registry.js';
 import { parseRobustnessMetrics, ROBUSTNESS_METRICS, RobustnessOptions } from '../metrics/robustness.js';
-import { REDUCTIONS } from '../metrics/similarity.js';
+import { ReduceOption } from '../metrics/similarity.js';
 import { RobustnessBatch, runRobustness } from '../pipeline/robustness.js';
 import { openRun, run, sayProfile } from './common.js';
 import { flags } from './flags.js';
@@ -18,7 +18,7 @@ import { progress } from './progress.js';
 
 const Args = ModelRun.extend(RobustnessOptions.shape).extend({
   metrics: z.string().default(ROBUSTNESS_METRICS.join(',')).describe(`comma-separated: ${ROBUSTNESS_METRICS.join(', ')}`),
-  reduce: z.enum(REDUCTIONS).default('sum').describe('channel reduction of the maps consistency compares'),
+  reduce: ReduceOption.describe('channel reduction of the maps consistency compares'),
   ...RunFlags,
   batchSize: RobustnessBatch,
 });

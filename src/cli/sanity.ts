@@ -5,11 +5,10 @@
  * other runs (rerun the same command), shardable (--shard k/N, then fass merge).
  */
 import type { Argv } from 'yargs';
-import { z } from 'zod';
 import { ModelRun, RunFlags, Shard, validate } from '../config/options.js';
 import { methodSpecs } from '../config/methods.js';
 import { configure } from '../methods/registry.js';
-import { REDUCTIONS } from '../metrics/similarity.js';
+import { ReduceOption } from '../metrics/similarity.js';
 import { parseShard } from '../pipeline/runner.js';
 import { runSanity, SanityBatch } from '../pipeline/sanity.js';
 import { summariseSanity } from '../store/sanity-aggregate.js';
@@ -21,7 +20,7 @@ import { progress } from './progress.js';
 
 const Args = ModelRun.extend({
   model: ModelRun.shape.model.describe('TorchScript (.pt) model (its layers are re-initialised)'),
-  reduce: z.enum(REDUCTIONS).default('sum').describe('channel reduction before the maps are compared'),
+  reduce: ReduceOption.describe('channel reduction before the maps are compared'),
   ...RunFlags,
   shard: Shard,
   batchSize: SanityBatch,

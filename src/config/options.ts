@@ -3,7 +3,6 @@
  * library API use the same names (kebab-case on the command line, camelCase in code).
  */
 import { z } from 'zod';
-import { UserError } from '../errors.js';
 import { LAYOUTS } from '../data/types.js';
 import { parseSize } from '../util/memory.js';
 import { asFlag, parseWith } from './validate.js';
@@ -17,9 +16,11 @@ export const Output = z.object({
   quiet: z.boolean().default(false).meta({ alias: 'q' }).describe('no progress bars'),
 });
 export const Threads = z.number().int().min(1, 'must be an integer >= 1').optional().describe('LibTorch / onnxruntime threads (default: all cores)');
+/** The run seed: every random draw derives from it. */
+export const Seed = z.number().int().min(0, 'must be an integer >= 0').default(0).describe('seed for every random draw');
 /** The options of the commands that run models on data (commonOptions). */
 export const Common = Output.extend({
-  seed: z.number().int().min(0, 'must be an integer >= 0').default(0).describe('seed for every random draw'),
+  seed: Seed,
   device: z.string().regex(/^(cpu|cuda(:\d+)?)$/, `must be ${DEVICE_FORMS}`).default('cpu').describe(DEVICE_FORMS),
   threads: Threads,
   dataRoot: z.string().optional().describe('folder of named datasets (default $FASS_DATA_ROOT or /usr/share/datasets)'),

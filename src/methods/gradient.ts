@@ -21,7 +21,7 @@ export async function runGradient(
 ): Promise<Attribution> {
   const torch = requireTorch(method, model);
   checkInputShape(torch, input.shape);
-  const [n, c, h, w] = input.shape;
+  const [n] = input.shape;
   // 0: the engine's default (native/gradients.h, default_internal_batch).
   const internal = ctx.internalBatchSize ?? 0;
   const full: NativeParams = { ...params };

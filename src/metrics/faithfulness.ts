@@ -19,7 +19,7 @@ import { UserError } from '../errors.js';
 import { native, tensor, readTensor } from '../native.js';
 import type { Model } from '../models/model.js';
 import { TorchModel, fromNative } from '../models/torch-model.js';
-import { REDUCTIONS } from './similarity.js';
+import { ReduceOption } from './similarity.js';
 import type { Metric } from './metric.js';
 
 export const FAITHFULNESS_METRICS = ['deletion', 'insertion'] as const;
@@ -31,7 +31,7 @@ export const FAITHFULNESS: Record<FaithfulnessName, { higherIsBetter: boolean; d
 };
 
 export const FaithfulnessOptions = z.object({
-  reduce: z.enum(REDUCTIONS).refine((r) => r !== 'none', 'pixels are ordered by a reduced map: expected sum, abs-sum, mean or l2').default('sum')
+  reduce: ReduceOption.refine((r) => r !== 'none', 'pixels are ordered by a reduced map: expected sum, abs-sum, mean or l2')
     .describe('channel reduction that orders the pixels'),
   step: z.number().int().min(1, 'must be an integer >= 1').optional().describe('pixels per step (default: the image height, one row\'s worth)'),
   blurSigma: z.number().positive('must be > 0').default(5).describe('insertion\'s blurred start image: Gaussian sigma'),

@@ -38,6 +38,8 @@ import type { Metric } from './metric.js';
 export const REDUCTIONS = ['sum', 'abs-sum', 'mean', 'l2', 'none'] as const;
 /** Channel reduction (SPEC.md section 1). */
 export type Reduction = (typeof REDUCTIONS)[number];
+/** The channel reduction option, with SPEC.md section 1's default (sum); each use adds its own description. */
+export const ReduceOption = z.enum(REDUCTIONS).default('sum');
 
 const Frac = z.number().gt(0, 'must be in (0, 1]').max(1, 'must be in (0, 1]');
 const K = z.number().int('must be an integer >= 1').min(1, 'must be an integer >= 1');

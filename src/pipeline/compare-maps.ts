@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { Threads } from '../config/options.js';
 import { UserError } from '../errors.js';
 import {
-  parseMetrics, REDUCTIONS, SIMILARITY_METRIC_NAMES, similarity, type MetricSpec, type PairScores, type Reduction, type SimilarityMetric,
+  parseMetrics, ReduceOption, SIMILARITY_METRIC_NAMES, similarity, type MetricSpec, type PairScores, type Reduction, type SimilarityMetric,
 } from '../metrics/similarity.js';
 import { readNpy, type NpyArray } from '../util/npy.js';
 
@@ -16,7 +16,7 @@ export const CompareMapsOptions = z.object({
   b: z.string().min(1).describe('maps b: .npy of the same shape'),
   mask: z.string().min(1).optional().describe('.npy valid mask, nonzero = valid: (N,H,W), (N,1,H,W) or (H,W) for every pair; with --reduce none also (N,C,H,W)'),
   metrics: z.any().default('ssim,spearman,topk_jaccard').describe(`comma-separated metrics (${SIMILARITY_METRIC_NAMES.join(', ')}, spearman_abs); with parameters: a metrics list in --config`),
-  reduce: z.enum(REDUCTIONS).default('sum').describe('channel reduction of (N,C,H,W) maps; none stacks the channels as rows, (N, C*H, W)'),
+  reduce: ReduceOption.describe('channel reduction of (N,C,H,W) maps; none stacks the channels as rows, (N, C*H, W)'),
   topkFrac: z.number().gt(0, 'must be in (0, 1]').max(1, 'must be in (0, 1]').optional().describe('topk_jaccard, fass: k = max(1, floor(frac x valid pixels)) (default 0.1)'),
   topkK: z.number().int('must be an integer >= 1').min(1, 'must be an integer >= 1').optional().describe('topk_jaccard, fass: a fixed k instead of --topk-frac'),
   topkSigned: z.boolean().optional().describe('topk_jaccard, fass: the largest values rather than the largest |values|'),

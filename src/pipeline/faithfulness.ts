@@ -3,7 +3,7 @@
  * deletion and insertion curves natively; one score row per (sample, metric, method) holding the AUC.
  */
 import { parseWith } from '../config/validate.js';
-import { batchSizeOption } from '../config/options.js';
+import { batchSizeOption, Seed } from '../config/options.js';
 import { seedsFor } from '../methods/seeds.js';
 import { faithfulnessMetric, FaithfulnessOptions, type FaithfulnessName } from '../metrics/faithfulness.js';
 import type { ScoreRow } from '../store/schema.js';
@@ -75,7 +75,8 @@ export async function faithfulnessScores(
   model: Model, data: Dataset, methods: ConfiguredMethod[], metrics: FaithfulnessName[],
   opts: ScoresOptions & Partial<FaithfulnessOptions> = {},
 ): Promise<MetricMean[]> {
-  const { seed = 0, batchSize, internalBatchSize, out, ...rest } = opts;
+  const { seed: seedGiven, batchSize, internalBatchSize, out, ...rest } = opts;
+  const seed = parseWith(Seed, seedGiven, 'seed', 'option');
   return withRunFile(out, async (path) => {
     await runFaithfulness({ model, data, methods, metrics, options: parseWith(FaithfulnessOptions, rest, 'faithfulness options', 'option'), seed, batchSize: parseWith(FaithfulnessBatch, batchSize, 'batchSize', 'option'), internalBatchSize, out: path });
     return metricMeans(await readSummary(path, seed));

@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { parseWith } from '../config/validate.js';
+import { Seed } from '../config/options.js';
 import type { Dataset } from '../data/index.js';
 import type { ConfiguredMethod } from '../methods/registry.js';
 import type { RunContext } from '../methods/types.js';
@@ -83,7 +84,7 @@ export async function osrScores(
   model: Model, data: Dataset, methods: ConfiguredMethod[],
   opts: { options: OsrConfig; seed?: number; k?: number; internalBatchSize?: number; normalised?: boolean; out?: string },
 ): Promise<OsrMethodScore[]> {
-  const seed = opts.seed ?? 0;
+  const seed = parseWith(Seed, opts.seed, 'seed', 'option');
   return withRunFile(opts.out, async (out) => {
     await runOsr({ model, data, methods, options: opts.options, seed, batchSize: parseWith(z.object({ k: OsrK }), { k: opts.k }, 'osrScores', 'option').k, internalBatchSize: opts.internalBatchSize, out });
     const sum = await withRun(out, (f) => summariseOsr(f, seed));

@@ -6,7 +6,7 @@
  * sample's reduced map and is scored across the run at its end.
  */
 import { parseWith } from '../config/validate.js';
-import { batchSizeOption } from '../config/options.js';
+import { batchSizeOption, Seed } from '../config/options.js';
 import { seedsFor } from '../methods/seeds.js';
 import { consistencyScores, reduceMap } from '../metrics/consistency.js';
 import type { Dataset } from '../data/index.js';
@@ -14,7 +14,7 @@ import type { Model } from '../models/model.js';
 import type { ConfiguredMethod } from '../methods/registry.js';
 import { metricMeans, type MetricMean } from '../store/score-aggregate.js';
 import { neighbourhood, neighbourMaps, ROBUSTNESS, RobustnessOptions, scoreNeighbourhood, type Neighbourhood, type Noise, type RobustnessName } from '../metrics/robustness.js';
-import type { Reduction } from '../metrics/similarity.js';
+import { ReduceOption, type Reduction } from '../metrics/similarity.js';
 import type { RunFile } from '../store/run-file.js';
 import { storedLabel, type ScoreRow, type VectorRow } from '../store/schema.js';
 import { readSummary, scoreRow, scoresKind, withRunFile, type ScoresOptions, type MetricRunBase, type MetricRunResult } from './metric-run.js';
@@ -103,7 +103,8 @@ export async function robustnessScores(
   model: Model, data: Dataset, methods: ConfiguredMethod[], metrics: RobustnessName[],
   opts: ScoresOptions & Partial<RobustnessOptions> & { reduce?: Reduction } = {},
 ): Promise<MetricMean[]> {
-  const { seed = 0, batchSize, internalBatchSize, out, reduce = 'sum', ...rest } = opts;
+  const { seed: seedGiven, reduce: reduceGiven, batchSize, internalBatchSize, out, ...rest } = opts;
+  const seed = parseWith(Seed, seedGiven, 'seed', 'option'), reduce = parseWith(ReduceOption, reduceGiven, 'reduce', 'option');
   return withRunFile(out, async (path) => {
     await runRobustness({ model, data, methods, metrics, options: parseWith(RobustnessOptions, rest, 'robustness options', 'option'), reduce, seed, batchSize: parseWith(RobustnessBatch, batchSize, 'batchSize', 'option'), internalBatchSize, out: path });
     return metricMeans(await readSummary(path, seed));

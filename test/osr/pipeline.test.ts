@@ -6,7 +6,7 @@ import { openDataset } from '../../src/data/index.js';
 import { configure } from '../../src/methods/registry.js';
 import { TorchModel } from '../../src/models/torch-model.js';
 import { osrConfig, osrOf } from '../../src/metrics/osr.js';
-import { osrScores, runOsr } from '../../src/pipeline/osr.js';
+import { osrScores } from '../../src/pipeline/osr.js';
 import { RunFile } from '../../src/store/run-file.js';
 import { summariseOsr } from '../../src/store/osr-aggregate.js';
 import { UserError } from '../../src/errors.js';
