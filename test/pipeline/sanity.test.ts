@@ -1,8 +1,9 @@
 /**
  * fass sanity (model-parameter randomisation, issue 15): each layer re-initialised exactly as
- * PyTorch's reset_parameters does after torch.manual_seed (fixture from
- * scripts/make-sanity-fixture.py), in Quantus's top-down order; closed forms (the input control
- * stays at 1, a linear model's saliency decorrelates); the same rows whatever the batch size.
+ * PyTorch's reset_parameters does after torch.manual_seed, in Quantus's top-down order, and
+ * Quantus's measure along the cascade (Spearman of |saliency|) as eager PyTorch and SciPy give it
+ * (fixture from scripts/make-sanity-fixture.py); closed forms (the input control stays at 1, a
+ * linear model's saliency decorrelates); the same rows whatever the batch size.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,6 +23,7 @@ import { cli, fixture, reference, tempDir } from '../helpers.js';
 const dir = tempDir('sanity');
 const want = JSON.parse(readFileSync(fixture('sanity', 'reset.json'), 'utf8')) as {
   top_down: string[]; layers: Record<string, { seed: number; params: Record<string, { first: number[]; sum: number; sumsq: number }> }>;
+  saliency_spearman_abs: number[][];
 };
 
 test('the cascade is Quantus\'s top-down order on the reference CNN: fc2, fc1, conv2, conv1', async () => {
@@ -47,6 +49,19 @@ test('resetLayer gives the weights PyTorch\'s reset_parameters gives after torch
   const fresh = await TorchModel.load(reference.torchscript(), { threads: 1 });
   m.handle.copyParametersFrom(fresh.handle);
   assert.equal(m.parameters().map((p) => Array.from(p.data.slice(0, 4))), fresh.parameters().map((p) => Array.from(p.data.slice(0, 4))), 'copyParametersFrom undoes the resets');
+});
+
+test('Quantus\'s cascade for saliency on the 16 reference images: the same Spearman |map| at every step as eager PyTorch + SciPy', async () => {
+  const trained = await TorchModel.load(reference.torchscript(), { threads: 1 });
+  const copy = await trained.copy();
+  const input = { data: reference.images(), shape: [16, 1, 28, 28] as [number, number, number, number], targets: Int32Array.from(reference.pred()), seeds: new Uint32Array(16) };
+  const clean = await saliency.run(trained, input, { abs: true }, {});
+  for (const [step, layer] of cascade(copy).entries()) {
+    copy.handle.resetLayer(layer.name, want.layers[layer.name].seed);
+    const r = await saliency.run(copy, input, { abs: true }, {});
+    const sim = await similarity({ data: clean.maps, shape: clean.shape }, { data: r.maps, shape: r.shape }, { metrics: SANITY_METRICS.slice(0, 1), reduce: 'sum' });
+    want.saliency_spearman_abs[step].forEach((rho, i) => assert.ok(Math.abs(sim.spearman_abs.scores[i] - rho) < 1e-3, `${layer.name}, image ${i}: ${sim.spearman_abs.scores[i]} vs ${rho}`));
+  }
 });
 
 test('a linear model\'s saliency after randomisation: Spearman with the trained map is 0 in expectation (5-sigma bound over 20 seeds)', async () => {
