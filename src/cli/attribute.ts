@@ -3,14 +3,12 @@
  * sample (DIR/<method>.npy, dataset order), targets, ids, errors, cost.json and overlays.png.
  * Method parameters come from --config (`methods: [{name: ..., param: value}, ...]`).
  */
-import type { Argv } from 'yargs';
 import { z } from 'zod';
-import { batchSizeOption, ModelRun, PrecisionOption, validate } from '../config/options.js';
+import { batchSizeOption, ModelRun, PrecisionOption } from '../config/options.js';
 import { methodSpecs } from '../config/methods.js';
 import { configure } from '../methods/registry.js';
 import { attribute } from '../pipeline/attribute.js';
-import { openRun, run } from './common.js';
-import { flags } from './flags.js';
+import { defineCommand, openRun } from './common.js';
 import { table } from './output.js';
 import { progress } from './progress.js';
 
@@ -19,18 +17,14 @@ const Args = ModelRun.extend(PrecisionOption.shape).extend({
   batchSize: batchSizeOption(64),
 });
 
-export const command = 'attribute';
-export const describe = 'attribution maps of each method for each sample, with their cost';
-
-export function builder(y: Argv) {
-  return flags(y, Args)
+export const { command, describe, builder, handler } = defineCommand({
+  command: 'attribute',
+  describe: 'attribution maps of each method for each sample, with their cost',
+  args: Args,
+  extend: (y) => y
     .example('$0 attribute --model models/fashion-cnn.pt --data fashion-mnist:test --n 64 --methods saliency,gradcam --out maps', '')
-    .example('$0 attribute --config attribute.yaml', 'methods with parameters:\n  methods:\n    - {name: integrated_gradients, n_steps: 32, method: riemann_trapezoid}\n    - {name: gradcam, layer: conv2, relu: false}');
-}
-
-export async function handler(argv: Record<string, unknown>): Promise<void> {
-  await run(Boolean(argv.json), async (out) => {
-    const a = validate(Args, argv);
+    .example('$0 attribute --config attribute.yaml', 'methods with parameters:\n  methods:\n    - {name: integrated_gradients, n_steps: 32, method: riemann_trapezoid}\n    - {name: gradcam, layer: conv2, relu: false}'),
+  body: async (a, out, argv) => {
     const configured = methodSpecs(argv.methods).map(configure);
     const { data, model, methods } = await openRun(out, a, configured);
     const bar = progress('attribute', a.quiet);
@@ -48,5 +42,5 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
       ])),
     ].filter((l, i) => l !== '' || i === 3).join('\n'));
     out.result(r);
-  });
-}
+  },
+});

@@ -5,10 +5,33 @@ import { prepareMethods } from '../methods/prepare.js';
 import type { ConfiguredMethod } from '../methods/registry.js';
 import { loadModel } from '../models/load.js';
 import type { LoadOptions, Model, Precision } from '../models/model.js';
+import type { Argv } from 'yargs';
+import type { z } from 'zod';
+import { validate } from '../config/options.js';
+import { flags } from './flags.js';
 import { Output, table } from './output.js';
 import type { RunResult } from '../pipeline/runner.js';
 
 export const EXIT_OK = 0, EXIT_INTERNAL = 1, EXIT_USAGE = 2;
+
+/**
+ * A command as yargs takes it: usage, description, the options made from its zod schema (and
+ * positionals named there), and a handler that validates them and runs `body` with the output
+ * (exit 2 on a bad value, 1 on an internal failure). `argv` is the raw options, for values zod
+ * takes as they are (a --config methods list).
+ */
+export function defineCommand<S extends z.ZodObject>(spec: {
+  command: string; describe: string; args: S; positional?: string[];
+  extend?: (y: Argv) => Argv;
+  body: (a: z.infer<S>, out: Output, argv: Record<string, unknown>) => Promise<void>;
+}) {
+  return {
+    command: spec.command,
+    describe: spec.describe,
+    builder: (y: Argv) => (spec.extend ?? ((v: Argv) => v))(flags(y, spec.args, spec.positional)),
+    handler: (argv: Record<string, unknown>) => run(Boolean(argv.json), (out) => spec.body(validate(spec.args, argv), out, argv)),
+  };
+}
 
 /** Runs a command body; prints errors and sets the exit code (2: the user's input, 1: ours). */
 export async function run(json: boolean, body: (out: Output) => Promise<void>): Promise<void> {

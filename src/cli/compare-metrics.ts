@@ -5,10 +5,9 @@
  * test of the OSR paper's claim (SPEC.md section 7). Each run keeps a run file under DIR, so
  * rerunning the same command resumes; DIR/compare.json and DIR/report.html are the results.
  */
-import type { Argv } from 'yargs';
 import { z } from 'zod';
 import { resolve } from 'node:path';
-import { ModelRun, validate } from '../config/options.js';
+import { ModelRun } from '../config/options.js';
 import { methodSpecs } from '../config/methods.js';
 import { UserError } from '../errors.js';
 import { configure } from '../methods/registry.js';
@@ -23,8 +22,7 @@ import {
 } from '../pipeline/compare-metrics.js';
 import { OsrK } from '../pipeline/osr.js';
 import { writeCompareReport } from '../report/compare-html.js';
-import { modelOptions, openData, run } from './common.js';
-import { flags } from './flags.js';
+import { defineCommand, modelOptions, openData } from './common.js';
 import { table } from './output.js';
 import { progress, type Progress } from './progress.js';
 
@@ -48,14 +46,6 @@ export function parseModels(v: unknown): [string, string] {
   return [list[0], list[1]];
 }
 
-export const command = 'compare-metrics';
-export const describe = 'rank methods under OSR, sensitivity, Lipschitz, FASS, deletion, insertion for two models; Kendall tau per metric';
-
-export function builder(y: Argv) {
-  return flags(y, Args)
-    .example('$0 compare-metrics --models models/fashion-cnn.pt models/fashion-cnn-poor.pt --data fashion-mnist:test --n 200 --methods saliency,integrated_gradients,gradcam --out runs/cmp', 'the OSR claim on Fashion-MNIST');
-}
-
 const g4 = (v: number | null) => (v === null ? '-' : Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(3) : v.toPrecision(4));
 const tau2 = (v: number | null) => (v === null ? '-' : v.toFixed(3));
 
@@ -77,9 +67,12 @@ export function tauTable(r: CompareResult): string {
   ]));
 }
 
-export async function handler(argv: Record<string, unknown>): Promise<void> {
-  await run(Boolean(argv.json), async (out) => {
-    const a = validate(Args, argv);
+export const { command, describe, builder, handler } = defineCommand({
+  command: 'compare-metrics',
+  describe: 'rank methods under OSR, sensitivity, Lipschitz, FASS, deletion, insertion for two models; Kendall tau per metric',
+  args: Args,
+  extend: (y) => y.example('$0 compare-metrics --models models/fashion-cnn.pt models/fashion-cnn-poor.pt --data fashion-mnist:test --n 200 --methods saliency,integrated_gradients,gradcam --out runs/cmp', 'the OSR claim on Fashion-MNIST'),
+  body: async (a, out, argv) => {
     const paths = parseModels(argv.models);
     const metrics = parseCompareMetrics(a.metrics);
     const methods = methodSpecs(argv.methods).map(configure);
@@ -133,5 +126,5 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
     } finally {
       for (const m of models) m.dispose();
     }
-  });
-}
+  },
+});

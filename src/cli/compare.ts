@@ -2,37 +2,30 @@
  * fass compare A.npy B.npy [--mask M.npy] --metrics ssim,spearman,topk_jaccard: per-pair similarity
  * of two stacks of maps (SPEC.md section 5), with each metric's mean and its degenerate pairs.
  */
-import type { Argv } from 'yargs';
-import { Output, validate } from '../config/options.js';
+import { Output } from '../config/options.js';
 import { compareMaps, CompareMapsOptions } from '../pipeline/compare-maps.js';
 import { summarise } from '../metrics/similarity.js';
-import { run } from './common.js';
-import { flags } from './flags.js';
+import { defineCommand } from './common.js';
 import { table } from './output.js';
 
 const shapeText = (s: readonly number[]) => `(${s.join(', ')})`;
 
 const Args = Output.extend(CompareMapsOptions.shape).refine((a) => a.topkFrac === undefined || a.topkK === undefined, { message: 'give --topk-frac or --topk-k, not both', path: ['topkK'] });
 
-export const command = 'compare <a> <b>';
-export const describe = 'per-pair similarity (ssim, spearman, topk_jaccard, pearson, cosine, l2, fass) of two stacks of maps (scored on the CPU)';
-
-export function builder(y: Argv) {
-  return flags(y, Args, ['a', 'b'])
-    .positional('a', { type: 'string', describe: CompareMapsOptions.shape.a.description })
-    .positional('b', { type: 'string', describe: CompareMapsOptions.shape.b.description })
-    .example('$0 compare clean/saliency.npy perturbed/saliency.npy --mask valid.npy --metrics ssim,spearman,topk_jaccard,fass', '')
-    .example('$0 compare a.npy b.npy --config compare.yaml', 'metrics with parameters:\n  metrics:\n    - {name: topk_jaccard, k: 100, signed: true}\n    - {name: spearman, abs: true}');
-}
-
 /** Pairs listed one per row in the text output (--json has them all). */
 const MAX_ROWS = 50;
 
 const fmt = (v: number) => (Number.isNaN(v) ? 'NaN' : v.toFixed(4));
 
-export async function handler(argv: Record<string, unknown>): Promise<void> {
-  await run(Boolean(argv.json), async (out) => {
-    const a = validate(Args, argv);
+export const { command, describe, builder, handler } = defineCommand({
+  command: 'compare <a> <b>',
+  describe: 'per-pair similarity (ssim, spearman, topk_jaccard, pearson, cosine, l2, fass) of two stacks of maps (scored on the CPU)',
+  args: Args,
+  positional: ['a', 'b'],
+  extend: (y) => y
+    .example('$0 compare clean/saliency.npy perturbed/saliency.npy --mask valid.npy --metrics ssim,spearman,topk_jaccard,fass', '')
+    .example('$0 compare a.npy b.npy --config compare.yaml', 'metrics with parameters:\n  metrics:\n    - {name: topk_jaccard, k: 100, signed: true}\n    - {name: spearman, abs: true}'),
+  body: async (a, out) => {
     const { metrics, scores: r, shape, n } = await compareMaps(a);
 
     const keys = metrics.map((m) => m.key);
@@ -68,5 +61,5 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
         scores: Array.from(r[m.key].scores), ...summaries[m.key],
       }])),
     });
-  });
-}
+  },
+});

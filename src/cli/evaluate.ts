@@ -1,10 +1,8 @@
 /** fass evaluate --model M --data D: top-1 accuracy, per-class accuracy, images per second. */
-import type { Argv } from 'yargs';
-import { batchSizeOption, Common, DataOptions, ModelRun, Normalisation, PrecisionOption, validate } from '../config/options.js';
+import { batchSizeOption, Common, DataOptions, ModelRun, Normalisation, PrecisionOption } from '../config/options.js';
 import { evaluate } from '../models/evaluate.js';
 import { loadModel } from '../models/load.js';
-import { modelOptions, openData, run } from './common.js';
-import { flags } from './flags.js';
+import { defineCommand, modelOptions, openData } from './common.js';
 import { table } from './output.js';
 import { progress } from './progress.js';
 
@@ -13,16 +11,12 @@ const Args = Common.extend(DataOptions.shape).extend(Normalisation.shape).extend
   batchSize: batchSizeOption(256, 'images per predict call'),
 });
 
-export const command = 'evaluate';
-export const describe = 'top-1 accuracy, per-class accuracy and images/s of a model on a dataset';
-
-export function builder(y: Argv) {
-  return flags(y, Args).example('$0 evaluate --model models/fashion-cnn.pt --data fashion-mnist:test', '');
-}
-
-export async function handler(argv: Record<string, unknown>): Promise<void> {
-  await run(Boolean(argv.json), async (out) => {
-    const a = validate(Args, argv);
+export const { command, describe, builder, handler } = defineCommand({
+  command: 'evaluate',
+  describe: 'top-1 accuracy, per-class accuracy and images/s of a model on a dataset',
+  args: Args,
+  extend: (y) => y.example('$0 evaluate --model models/fashion-cnn.pt --data fashion-mnist:test', ''),
+  body: async (a, out) => {
     const data = await openData(a);
     const model = await loadModel(a.model, modelOptions(a));
     const bar = progress('evaluate', a.quiet);
@@ -44,5 +38,5 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
       ].filter((l, i) => l !== '' || i === 6).join('\n'),
     );
     out.result({ ...r, modelKind: model.kind, device: model.device, precision: model.precision });
-  });
-}
+  },
+});

@@ -3,15 +3,13 @@
  * run.duckdb: deletion and insertion AUCs (SPEC.md section 8), one row per (sample, metric,
  * method) in a DuckDB run file; rerunning the same command resumes it.
  */
-import type { Argv } from 'yargs';
 import { z } from 'zod';
-import { ModelRun, RunFlags, validate } from '../config/options.js';
+import { ModelRun, RunFlags } from '../config/options.js';
 import { methodSpecs } from '../config/methods.js';
 import { configure } from '../methods/registry.js';
 import { FAITHFULNESS_METRICS, FaithfulnessOptions, parseFaithfulnessMetrics } from '../metrics/faithfulness.js';
 import { FaithfulnessBatch, runFaithfulness } from '../pipeline/faithfulness.js';
-import { openRun, run, sayProfile } from './common.js';
-import { flags } from './flags.js';
+import { defineCommand, openRun, sayProfile } from './common.js';
 import { printScores } from './scores.js';
 import { progress } from './progress.js';
 
@@ -22,16 +20,11 @@ const Args = ModelRun.extend(FaithfulnessOptions.shape).extend({
   batchSize: FaithfulnessBatch,
 });
 
-export const command = 'faithfulness';
-export const describe = 'faithfulness of attributions: deletion and insertion AUCs; resumable';
-
-export function builder(y: Argv) {
-  return flags(y, Args);
-}
-
-export async function handler(argv: Record<string, unknown>): Promise<void> {
-  await run(Boolean(argv.json), async (out) => {
-    const a = validate(Args, argv);
+export const { command, describe, builder, handler } = defineCommand({
+  command: 'faithfulness',
+  describe: 'faithfulness of attributions: deletion and insertion AUCs; resumable',
+  args: Args,
+  body: async (a, out, argv) => {
     const metrics = parseFaithfulnessMetrics(a.metrics);
     const configured = methodSpecs(argv.methods).map(configure);
     const options = { reduce: a.reduce, step: a.step, blurSigma: a.blurSigma, blurKernel: a.blurKernel };
@@ -43,5 +36,5 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
     }).finally(() => bar.stop());
     sayProfile(out, r);
     await printScores(out, a.out, a.seed, r);
-  });
-}
+  },
+});

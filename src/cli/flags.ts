@@ -48,11 +48,14 @@ export function flagOf(s: z.ZodType): Options {
   };
 }
 
-/** Every key of `schema` as a yargs option (kebab-case), but the positional ones. */
+/** Every key of `schema` as a yargs option (kebab-case), the ones named `positional` as positionals. */
 export function flags<T>(y: Argv<T>, schema: z.ZodObject, positional: readonly string[] = []): Argv<T> {
   let out = y;
   for (const [key, s] of Object.entries(schema.shape)) {
-    if (!positional.includes(key)) out = out.option(asFlag(key).slice(2), flagOf(s as z.ZodType)) as Argv<T>;
+    const { demandOption, ...flag } = flagOf(s as z.ZodType);
+    out = (positional.includes(key)
+      ? out.positional(key, { type: flag.type === 'array' ? 'string' : flag.type as 'string' | 'number' | 'boolean', ...(flag.type === 'array' ? { array: true } : {}), describe: flag.describe })
+      : out.option(asFlag(key).slice(2), { ...flag, ...(demandOption ? { demandOption } : {}) })) as Argv<T>;
   }
   return out;
 }

@@ -3,17 +3,15 @@
  * robustness (SPEC.md section 7), resumable like `fass stability` (rerun the same command),
  * shardable (--shard k/N, then fass merge), with a summary at the end (--json: the whole summary).
  */
-import type { Argv } from 'yargs';
 import { z } from 'zod';
-import { ModelRun, RunFlags, Shard, validate } from '../config/options.js';
+import { ModelRun, RunFlags, Shard } from '../config/options.js';
 import { methodSpecs } from '../config/methods.js';
 import { UserError } from '../errors.js';
 import { configure } from '../methods/registry.js';
 import { osrConfig, OsrOptions } from '../metrics/osr.js';
 import { OsrK, runOsr } from '../pipeline/osr.js';
 import { summariseOsr } from '../store/osr-aggregate.js';
-import { openRun, run, sayProfile } from './common.js';
-import { flags } from './flags.js';
+import { defineCommand, openRun, sayProfile } from './common.js';
 import { table } from './output.js';
 import { progress } from './progress.js';
 import { parseShard } from '../pipeline/runner.js';
@@ -43,16 +41,11 @@ function parseWidths(v: string | number[] | undefined, flag: string): number[] |
   return a;
 }
 
-export const command = 'osr';
-export const describe = 'output-similarity robustness: per-image GANs (K at once) make neighbours in S(x); OSR per method';
-
-export function builder(y: Argv) {
-  return flags(y, Args);
-}
-
-export async function handler(argv: Record<string, unknown>): Promise<void> {
-  await run(Boolean(argv.json), async (out) => {
-    const a = validate(Args, argv);
+export const { command, describe, builder, handler } = defineCommand({
+  command: 'osr',
+  describe: 'output-similarity robustness: per-image GANs (K at once) make neighbours in S(x); OSR per method',
+  args: Args,
+  body: async (a, out, argv) => {
     const ganWidths = parseWidths(a.ganWidths, '--gan-widths');
     const discWidths = parseWidths(a.discWidths, '--disc-widths');
     const options = osrConfig({
@@ -82,5 +75,5 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
       ])),
     ].join('\n'));
     out.result({ run: r, summary });
-  });
-}
+  },
+});

@@ -1,14 +1,12 @@
 /** fass report run.duckdb --out report.html: a self-contained HTML report of a run. */
-import type { Argv } from 'yargs';
 import { z } from 'zod';
-import { Output, validate } from '../config/options.js';
+import { Output } from '../config/options.js';
 import { kindOf } from '../pipeline/kinds.js';
 import { withRun } from '../store/run-file.js';
 import { readCompareResult, writeCompareReport } from '../report/compare-html.js';
-import { run } from './common.js';
+import { defineCommand } from './common.js';
 import { UserError } from '../errors.js';
 import { summariseSanity } from '../store/sanity-aggregate.js';
-import { flags } from './flags.js';
 
 const Args = Output.extend({
   run: z.string().min(1).describe('run file (DuckDB), or the compare.json of fass compare-metrics'),
@@ -16,16 +14,12 @@ const Args = Output.extend({
   sanity: z.string().min(1).optional().describe('a fass sanity run of the same model and methods: a stability report then plots stability against randomisation'),
 });
 
-export const command = 'report <run>';
-export const describe = 'write a self-contained HTML report of a run file (or of a compare-metrics compare.json)';
-
-export function builder(y: Argv) {
-  return flags(y, Args, ['run']).positional('run', { type: 'string', describe: Args.shape.run.description });
-}
-
-export async function handler(argv: Record<string, unknown>): Promise<void> {
-  await run(Boolean(argv.json), async (out) => {
-    const a = validate(Args, argv);
+export const { command, describe, builder, handler } = defineCommand({
+  command: 'report <run>',
+  describe: 'write a self-contained HTML report of a run file (or of a compare-metrics compare.json)',
+  args: Args,
+  positional: ['run'],
+  body: async (a, out) => {
     if (a.run.endsWith('.json')) {
       await writeCompareReport(readCompareResult(a.run), a.out);
       out.say(`wrote ${a.out}`);
@@ -43,5 +37,5 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
     });
     out.say(`wrote ${a.out}`);
     out.result({ report: a.out });
-  });
-}
+  },
+});

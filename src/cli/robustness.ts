@@ -3,16 +3,14 @@
  * attributions move under small input noise (SPEC.md section 6), one row per (sample, metric,
  * method) in a DuckDB run file; rerunning the same command resumes it.
  */
-import type { Argv } from 'yargs';
 import { z } from 'zod';
-import { ModelRun, RunFlags, validate } from '../config/options.js';
+import { ModelRun, RunFlags } from '../config/options.js';
 import { methodSpecs } from '../config/methods.js';
 import { configure } from '../methods/registry.js';
 import { parseRobustnessMetrics, ROBUSTNESS_METRICS, RobustnessOptions } from '../metrics/robustness.js';
 import { ReduceOption } from '../metrics/similarity.js';
 import { RobustnessBatch, runRobustness } from '../pipeline/robustness.js';
-import { openRun, run, sayProfile } from './common.js';
-import { flags } from './flags.js';
+import { defineCommand, openRun, sayProfile } from './common.js';
 import { printScores } from './scores.js';
 import { progress } from './progress.js';
 
@@ -23,16 +21,11 @@ const Args = ModelRun.extend(RobustnessOptions.shape).extend({
   batchSize: RobustnessBatch,
 });
 
-export const command = 'robustness';
-export const describe = 'robustness of attributions to input noise: sensitivity, local Lipschitz, RIS, ROS, consistency; resumable';
-
-export function builder(y: Argv) {
-  return flags(y, Args);
-}
-
-export async function handler(argv: Record<string, unknown>): Promise<void> {
-  await run(Boolean(argv.json), async (out) => {
-    const a = validate(Args, argv);
+export const { command, describe, builder, handler } = defineCommand({
+  command: 'robustness',
+  describe: 'robustness of attributions to input noise: sensitivity, local Lipschitz, RIS, ROS, consistency; resumable',
+  args: Args,
+  body: async (a, out, argv) => {
     const metrics = parseRobustnessMetrics(a.metrics);
     const configured = methodSpecs(argv.methods).map(configure);
     const options = { samples: a.samples, radius: a.radius, lipschitzSigma: a.lipschitzSigma };
@@ -44,5 +37,5 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
     }).finally(() => bar.stop());
     sayProfile(out, r);
     await printScores(out, a.out, a.seed, r);
-  });
-}
+  },
+});

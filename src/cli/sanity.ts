@@ -4,8 +4,7 @@
  * move as the model's layers are re-initialised from the output to the input. Resumable like the
  * other runs (rerun the same command), shardable (--shard k/N, then fass merge).
  */
-import type { Argv } from 'yargs';
-import { ModelRun, RunFlags, Shard, validate } from '../config/options.js';
+import { ModelRun, RunFlags, Shard } from '../config/options.js';
 import { methodSpecs } from '../config/methods.js';
 import { configure } from '../methods/registry.js';
 import { ReduceOption } from '../metrics/similarity.js';
@@ -13,8 +12,7 @@ import { parseShard } from '../pipeline/runner.js';
 import { runSanity, SanityBatch } from '../pipeline/sanity.js';
 import { summariseSanity } from '../store/sanity-aggregate.js';
 import { withRun } from '../store/run-file.js';
-import { openRun, run, sayProfile } from './common.js';
-import { flags } from './flags.js';
+import { defineCommand, openRun, sayProfile } from './common.js';
 import { table } from './output.js';
 import { progress } from './progress.js';
 
@@ -26,16 +24,11 @@ const Args = ModelRun.extend({
   batchSize: SanityBatch,
 });
 
-export const command = 'sanity';
-export const describe = 'model-parameter randomisation: how far each method\'s maps move as the model\'s layers are re-initialised, output to input';
-
-export function builder(y: Argv) {
-  return flags(y, Args);
-}
-
-export async function handler(argv: Record<string, unknown>): Promise<void> {
-  await run(Boolean(argv.json), async (out) => {
-    const a = validate(Args, argv);
+export const { command, describe, builder, handler } = defineCommand({
+  command: 'sanity',
+  describe: 'model-parameter randomisation: how far each method\'s maps move as the model\'s layers are re-initialised, output to input',
+  args: Args,
+  body: async (a, out, argv) => {
     const configured = methodSpecs(argv.methods).map(configure);
     const shard = parseShard(a.shard);
     const { data, model, methods } = await openRun(out, { ...a, onnxForward: false }, configured);
@@ -56,5 +49,5 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
       table(['rank', 'method', 'Spearman |map|', 'SSIM', 'top-k Jaccard'], s.methods.map((m) => [m.rank ?? '-', m.method, f3(m.full?.spearman_abs.mean), f3(m.full?.ssim.mean), f3(m.full?.topk_jaccard.mean)])),
     ].join('\n'));
     out.result({ run: r, summary: s });
-  });
-}
+  },
+});

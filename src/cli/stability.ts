@@ -3,9 +3,8 @@
  * the FASS suite (SPEC.md sections 3-5), resumable (rerun the same command), shardable
  * (--shard k/N, then fass merge), with a summary at the end (--json: the whole summary).
  */
-import type { Argv } from 'yargs';
 import { z } from 'zod';
-import { ModelRun, PrecisionOption, RunFlags, Shard, validate } from '../config/options.js';
+import { ModelRun, PrecisionOption, RunFlags, Shard } from '../config/options.js';
 import { methodSpecs } from '../config/methods.js';
 import { presetMethods, presetValues, RUN_PRESETS } from '../config/presets.js';
 import { parsePerturbations } from '../perturb/index.js';
@@ -15,8 +14,7 @@ import { ControlsOption } from '../pipeline/chance.js';
 import type { Summary } from '../store/aggregate.js';
 import { summarise } from '../store/aggregate.js';
 import { withRun } from '../store/run-file.js';
-import { openRun, run, sayProfile } from './common.js';
-import { flags } from './flags.js';
+import { defineCommand, openRun, sayProfile } from './common.js';
 import { table } from './output.js';
 import { progress } from './progress.js';
 
@@ -31,16 +29,11 @@ const Args = ModelRun.extend(PrecisionOption.shape).extend({
   controls: ControlsOption,
 });
 
-export const command = 'stability';
-export const describe = 'the FASS suite: perturb, filter, attribute, align and score; resumable, shardable';
-
-export function builder(y: Argv) {
-  return flags(y, Args);
-}
-
-export async function handler(argv: Record<string, unknown>): Promise<void> {
-  await run(Boolean(argv.json), async (out) => {
-    const a = validate(Args, argv);
+export const { command, describe, builder, handler } = defineCommand({
+  command: 'stability',
+  describe: 'the FASS suite: perturb, filter, attribute, align and score; resumable, shardable',
+  args: Args,
+  body: async (a, out, argv) => {
     const values = presetValues(a.preset);
     const configured = presetMethods(a.preset, methodSpecs(argv.methods));
     const perturbations = a.perturbations ? parsePerturbations(a.perturbations) : values.perturbations;
@@ -63,8 +56,8 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
       rankingTable(summary),
     ].join('\n'));
     out.result({ run: r, summary });
-  });
-}
+  },
+});
 
 /** The FASS ranking, and with controls the chance-corrected one beside it. */
 export function rankingTable(summary: Summary): string {

@@ -1,11 +1,9 @@
 /** fass train: the reference CNN on Fashion-MNIST, trained natively, seeded; TorchScript + card. */
-import type { Argv } from 'yargs';
 import { z } from 'zod';
-import { batchSizeOption, Common, validate } from '../config/options.js';
+import { batchSizeOption, Common } from '../config/options.js';
 import { trainReference } from '../models/train.js';
 import { defaultThreads } from '../util/threads.js';
-import { run } from './common.js';
-import { flags } from './flags.js';
+import { defineCommand } from './common.js';
 import { table } from './output.js';
 import { progress } from './progress.js';
 
@@ -21,18 +19,14 @@ const Args = Common.extend({
   lr: z.number().positive('must be > 0').default(3e-3).describe('Adam learning rate (cosine-decayed)'),
 });
 
-export const command = 'train';
-export const describe = 'train the reference CNN (seeded) and write TorchScript plus a JSON card';
-
-export function builder(y: Argv) {
-  return flags(y, Args)
+export const { command, describe, builder, handler } = defineCommand({
+  command: 'train',
+  describe: 'train the reference CNN (seeded) and write TorchScript plus a JSON card',
+  args: Args,
+  extend: (y) => y
     .example('$0 train', 'the default model, models/fashion-cnn.pt')
-    .example('$0 train --steps 30 --out models/fashion-cnn-poor.pt', 'a poorly trained model');
-}
-
-export async function handler(argv: Record<string, unknown>): Promise<void> {
-  await run(Boolean(argv.json), async (out) => {
-    const a = validate(Args, argv);
+    .example('$0 train --steps 30 --out models/fashion-cnn-poor.pt', 'a poorly trained model'),
+  body: async (a, out) => {
     const bars = { load: progress('load', a.quiet), train: progress('train', a.quiet), evaluate: progress('evaluate', a.quiet) };
     let phase: keyof typeof bars = 'load';
     const r = await trainReference({
@@ -55,5 +49,5 @@ export async function handler(argv: Record<string, unknown>): Promise<void> {
       ].join('\n'),
     );
     out.result({ path: r.path, cardPath: r.cardPath, card: r.card, evaluation: r.evaluation });
-  });
-}
+  },
+});
