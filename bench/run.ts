@@ -12,6 +12,7 @@ import { osrBench } from './osr.js';
 import { imagenetScale } from './imagenet-scale.js';
 import { similarityBench } from './similarity.js';
 import { cells42Bench } from './cells42.js';
+import { igAutoBench } from './ig-auto.js';
 import { stabilityBench } from './stability.js';
 import { streaming } from './streaming.js';
 import { writeResult } from './measure.js';
@@ -33,6 +34,8 @@ const suites: Record<string, () => Promise<unknown>> = {
   stability: () => stabilityBench(root),
   // The 42-cell job against a Captum-style Python loop, whole processes, three rounds (issue 16).
   cells42: () => cells42Bench(root),
+  // IG n_steps auto against fixed 50 steps: error against 512 steps and passes per image.
+  'ig-auto': () => igAutoBench(root),
   // 50,000 JPEGs: about 6 minutes on 2 cores; FASS_BENCH_STREAM_COUNT makes it smaller.
   streaming: () => streaming(),
   // K=64 batched GANs against K=1 one by one; FASS_BENCH_OSR_IMAGES/_EPOCHS/_ROUNDS make it smaller or larger.

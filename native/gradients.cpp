@@ -2,8 +2,10 @@
 #include "engine.h"
 #include "errors.h"
 
+#include <omp.h>
 #include <algorithm>
-
+#include <atomic>
+#include <thread>
 
 namespace fass {
 
@@ -11,19 +13,36 @@ namespace fass {
 int64_t default_internal_batch(ScriptModel& model, const torch::Tensor& x) {
   const int64_t budget = model.rows_in_budget(x, /*with_grad=*/true);
   if (model.device().is_cpu()) {
-    // Whole fixed-size calls: a chunk of fewer rows would be padded to one call anyway.
+    // Whole fixed-size calls: a chunk of fewer rows would be padded to one call anyway. Chunks run
+    // side by side, one a thread (GradientRunner::for_chunks): each has its share of the budget.
     const int64_t k = std::max<int64_t>(1, model.kernel_batch(x));
-    return k * std::clamp<int64_t>(budget / k, 1, 4);
+    return k * std::clamp<int64_t>(budget / std::max(1, at::get_num_threads()) / k, 1, 4);
   }
   const int64_t per_row = std::max<int64_t>(1, x.numel() / std::max<int64_t>(1, x.size(0)));
   return std::min(std::max<int64_t>(1, (int64_t{1} << 26) / per_row), budget);
 }
 
+constexpr int64_t kChunksPerWorker = 8;
+
+GradientRunner::GradientRunner(ScriptModel& model, int64_t internal_batch, int64_t granule)
+    : model_(model), internal_batch_(internal_batch), granule_(granule),
+      workers_(granule > 0 && model.device().is_cpu() ? std::max(1, at::get_num_threads()) : 1) {}
+
 GradientRunner::~GradientRunner() { release_free_memory(); }
 
 void GradientRunner::for_chunks(int64_t rows, const std::function<void(int64_t, int64_t)>& work) {
   int64_t chunk = internal_batch_ > 0 ? std::min(internal_batch_, rows) : rows;
-  for (int64_t begin = 0; begin < rows;) {
+  if (workers_ > 1) {
+    // About two chunks a worker, in whole granules, so that the workers finish together.
+    const int64_t share = (rows + kChunksPerWorker * workers_ - 1) / (kChunksPerWorker * workers_);
+    chunk = std::min(chunk, std::max(granule_, (share + granule_ - 1) / granule_ * granule_));
+    if (rows > chunk) return side_by_side(rows, chunk, work);
+  }
+  one_by_one(0, rows, chunk, work);
+}
+
+void GradientRunner::one_by_one(int64_t begin, int64_t rows, int64_t chunk, const std::function<void(int64_t, int64_t)>& work) {
+  for (; begin < rows;) {
     const int64_t end = std::min(rows, begin + chunk);
     try {
       work(begin, end);
@@ -36,9 +55,47 @@ void GradientRunner::for_chunks(int64_t rows, const std::function<void(int64_t, 
   }
 }
 
+void GradientRunner::side_by_side(int64_t rows, int64_t chunk, const std::function<void(int64_t, int64_t)>& work) {
+  const int64_t chunks = (rows + chunk - 1) / chunk;
+  std::atomic<int64_t> next{0};
+  std::vector<char> done(static_cast<size_t>(chunks), 0);
+  std::exception_ptr error;
+  std::mutex error_mutex;
+  const at::ThreadLocalState state;  // grad mode, autocast and the like, as the caller has them
+  auto worker = [&] {
+    at::ThreadLocalStateGuard guard(state);
+    // This thread's OpenMP teams only: at::set_num_threads would also reset process-wide pools
+    // and caches that the other workers are using.
+    omp_set_num_threads(1);
+    for (int64_t c = next++; c < chunks; c = next++) {
+      try {
+        work(c * chunk, std::min(rows, (c + 1) * chunk));
+        done[static_cast<size_t>(c)] = 1;
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(error_mutex);
+        if (!error) error = std::current_exception();
+        next = chunks;
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int w = 0; w < workers_; ++w) threads.emplace_back(worker);
+  for (auto& t : threads) t.join();
+  if (!error) return;
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    if (!is_out_of_memory(e)) throw;
+  }
+  // Out of memory: what is left runs one chunk at a time, halving as it must.
+  for (int64_t c = 0; c < chunks; ++c)
+    if (!done[static_cast<size_t>(c)]) one_by_one(c * chunk, std::min(rows, (c + 1) * chunk), std::max<int64_t>(1, chunk / 2), work);
+}
+
 torch::Tensor GradientRunner::grads(int64_t rows, const std::function<torch::Tensor(int64_t, int64_t)>& make,
                                     const torch::Tensor& targets, torch::Tensor* outputs) {
   torch::Tensor out, fout;
+  std::mutex out_mutex;
   const auto t_dev = targets.to(model_.device(), torch::kInt64);
   if (outputs) fout = torch::empty({rows}, torch::TensorOptions().device(model_.device()));
   for_chunks(rows, [&](int64_t begin, int64_t end) {
@@ -47,10 +104,13 @@ torch::Tensor GradientRunner::grads(int64_t rows, const std::function<torch::Ten
     auto logits = model_.forward(x);
     auto sel = logits.gather(1, t_dev.slice(0, begin, end).view({-1, 1})).view({-1});
     auto g = torch::autograd::grad({sel.sum()}, {x})[0];
-    if (!out.defined()) {
-      auto shape = g.sizes().vec();
-      shape[0] = rows;
-      out = torch::empty(shape, g.options());
+    {
+      std::lock_guard<std::mutex> lock(out_mutex);  // chunks may end side by side
+      if (!out.defined()) {
+        auto shape = g.sizes().vec();
+        shape[0] = rows;
+        out = torch::empty(shape, g.options());
+      }
     }
     out.slice(0, begin, end).copy_(g);
     if (outputs) fout.slice(0, begin, end).copy_(sel.detach());

@@ -4,6 +4,7 @@
 #pragma once
 #include <torch/torch.h>
 #include <functional>
+#include <mutex>
 #include "script_model.h"
 
 namespace fass {
@@ -23,8 +24,10 @@ int64_t default_internal_batch(ScriptModel& model, const torch::Tensor& x);
 
 class GradientRunner {
  public:
-  // internal_batch: most rows per model call; <= 0 means all rows at once.
-  GradientRunner(ScriptModel& model, int64_t internal_batch) : model_(model), internal_batch_(internal_batch) {}
+  // internal_batch: most rows per model call; <= 0 means all rows at once. granule: the rows of
+  // one fixed-size model call (ScriptModel::kernel_batch of the method's rows; 0 on CUDA). Given
+  // one, a CPU runner with several threads runs its chunks side by side (for_chunks).
+  GradientRunner(ScriptModel& model, int64_t internal_batch, int64_t granule = 0);
   // A method's autograd graphs are gone when its runner is: their memory goes back to the system
   // (release_free_memory), not to be kept by this thread's arena while the next method runs on
   // another.
@@ -37,10 +40,15 @@ class GradientRunner {
                       const torch::Tensor& targets, torch::Tensor* outputs = nullptr);
 
   // Calls work(begin, end) over [0, rows) in chunks of at most internal_batch rows; a chunk that
-  // runs out of memory is retried at half the size, down to one row.
+  // runs out of memory is retried at half the size, down to one row. With a granule and several
+  // threads, chunks of whole granules run side by side, one single-threaded worker per thread
+  // (work must then only write its own rows): a small model's operators keep one core busy where
+  // two were given, its rows do not. A row's numbers are the same either way (its model call has
+  // the granule's size, and LibTorch's kernels here do not split a row's sums by thread count).
   void for_chunks(int64_t rows, const std::function<void(int64_t, int64_t)>& work);
 
   void count(int64_t forward, int64_t backward) {
+    std::lock_guard<std::mutex> lock(count_mutex_);
     passes_.forward += forward;
     passes_.backward += backward;
   }
@@ -53,9 +61,15 @@ class GradientRunner {
   int64_t internal_batch() const { return internal_batch_; }
 
  private:
+  void one_by_one(int64_t begin, int64_t rows, int64_t chunk, const std::function<void(int64_t, int64_t)>& work);
+  void side_by_side(int64_t rows, int64_t chunk, const std::function<void(int64_t, int64_t)>& work);
+
   ScriptModel& model_;
   int64_t internal_batch_;
+  int64_t granule_;
+  int workers_;
   Passes passes_;
+  std::mutex count_mutex_;
 };
 
 }  // namespace fass

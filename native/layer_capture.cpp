@@ -25,7 +25,7 @@ std::unique_ptr<torch::jit::GraphFunction> function_of(InlinedForward& f, const 
 
 // The edited forward on x (pixel space): (output, extra...) as the graph returns them.
 std::vector<c10::IValue> run(ScriptModel& model, torch::jit::GraphFunction& fn, const torch::Tensor& x) {
-  std::lock_guard<std::mutex> lock(model.mutex());
+  std::shared_lock<std::shared_mutex> lock(model.mutex());
   torch::jit::Stack stack{model.module()._ivalue(), model.prepare(x)};
   {
     AutocastGuard autocast(model.device(), model.precision());

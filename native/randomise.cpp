@@ -50,7 +50,7 @@ std::vector<ResettableLayer> resettable_layers(ScriptModel& m) {
 }
 
 void reset_layer(ScriptModel& m, const std::string& name, uint64_t seed) {
-  std::lock_guard<std::mutex> lock(m.mutex());
+  std::unique_lock<std::shared_mutex> lock(m.mutex());
   for (const auto& s : m.module().named_modules()) {
     if (s.name != name) continue;
     const auto k = kind_of(s.value);
@@ -91,7 +91,7 @@ void reset_layer(ScriptModel& m, const std::string& name, uint64_t seed) {
 }
 
 void copy_parameters(ScriptModel& dst, ScriptModel& src) {
-  std::lock_guard<std::mutex> lock(dst.mutex());
+  std::unique_lock<std::shared_mutex> lock(dst.mutex());
   torch::NoGradGuard no_grad;
   auto from = src.module().named_parameters(true);
   auto to = dst.module().named_parameters(true);

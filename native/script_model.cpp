@@ -118,7 +118,7 @@ std::vector<torch::Tensor> in_fixed_batches(const torch::Tensor& x, int64_t k, c
 }
 
 torch::Tensor ScriptModel::forward(const torch::Tensor& x) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::shared_lock<std::shared_mutex> lock(mutex_);
   auto in = prepare(x);
   torch::Tensor logits;
   try {

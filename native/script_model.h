@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <vector>
 #include "precision.h"
@@ -43,7 +44,8 @@ class ScriptModel {
   // Rows of x's shape that one call may take within the budget (with gradients or without),
   // measured once per shape (memory_budget.h); INT64_MAX without a budget.
   int64_t rows_in_budget(const torch::Tensor& x, bool with_grad);
-  std::mutex& mutex() { return mutex_; }
+  // Held shared by every call and exclusively by what changes the module (randomise.h).
+  std::shared_mutex& mutex() { return mutex_; }
 
   // An object derived from this model once and kept with it (a layer's edited forward), by key:
   // make() runs on the first call for a key only.
@@ -85,7 +87,7 @@ class ScriptModel {
   std::map<std::string, std::shared_ptr<void>> derived_;
   std::mutex derived_mutex_;  // guards derived_
   Precision precision_ = Precision::fp32;
-  std::mutex mutex_;  // a jit::Module is not safe to run from two threads at once
+  std::shared_mutex mutex_;  // calls run side by side; changing the parameters waits for them
 };
 
 // Runs fn over x in calls of exactly k rows (the last padded with zeros), trimming and joining

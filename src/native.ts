@@ -3,6 +3,7 @@
  * Everything heavy runs in its worker threads; these calls return promises.
  */
 import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -263,8 +264,11 @@ function cpuFlags(): Set<string> {
   }
 }
 
-export function native(): Native {
-  if (cached) return cached;
+/**
+ * The addon's path, with the environment its libraries read when they load set first (the
+ * libraries read it once, when loaded: this runs before any load).
+ */
+function addonPath(): string {
   // FASS_ADDON points at another build of the addon (a CUDA build, or a second build folder).
   const path = process.env.FASS_ADDON ?? join(packageRoot(), 'build', 'Release', 'fass_native.node');
   if (!existsSync(path)) {
@@ -280,8 +284,28 @@ export function native(): Native {
   // its batch" (docs/decisions.md, "Bit-identical maps"); its Sandybridge kernels do not, at about
   // 85% of the speed. Read by OpenBLAS when the addon loads it; a value the user set wins.
   if (process.arch === 'x64' && !cpuFlags().has('avx512f')) process.env.OPENBLAS_CORETYPE ??= 'Sandybridge';
-  cached = createRequire(import.meta.url)(path) as Native;
+  return path;
+}
+
+export function native(): Native {
+  cached ??= createRequire(import.meta.url)(addonPath()) as Native;
   return cached;
+}
+
+/**
+ * Starts loading the engine on a worker thread and returns at once. Loading LibTorch's libraries
+ * takes about half a second, nearly all of it the dynamic linker's, once per process: the CLI
+ * starts it before it compiles its own modules, and native() then finds them loaded. Errors are
+ * left to native() to report.
+ */
+export function preloadNative(): void {
+  let path: string;
+  try {
+    path = addonPath();
+  } catch {
+    return;
+  }
+  new Worker(`try { require(${JSON.stringify(path)}); } catch {}`, { eval: true }).unref();
 }
 
 /** Bytes copied from JavaScript into native tensors and back since the process started (--profile). */

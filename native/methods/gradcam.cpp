@@ -6,6 +6,9 @@
 #include "errors.h"
 #include "layer_capture.h"
 
+#include <map>
+#include <mutex>
+
 namespace fass {
 
 AttributionOutput gradcam(GradientRunner& run, const torch::Tensor& x, const torch::Tensor& targets, const Params& p,
@@ -21,11 +24,12 @@ AttributionOutput gradcam(GradientRunner& run, const torch::Tensor& x, const tor
   const std::string reshape = p.text("reshape");
   const auto t_dev = targets.to(model.device(), torch::kInt64);
   const int64_t k = model.kernel_batch(x);
-  std::vector<torch::Tensor> parts;
+  std::map<int64_t, torch::Tensor> parts;  // by first row: chunks may end in any order
+  std::mutex parts_mutex;
   run.for_chunks(x.size(0), [&](int64_t b, int64_t e) {
     // Each model call is one fixed-size piece, and its gradients are taken within it: the
     // activation must be the very tensor the logits were computed from.
-    parts.push_back(in_fixed_batches(x.slice(0, b, e), k, [&](const torch::Tensor& piece, int64_t pb, int64_t rows) {
+    auto part = in_fixed_batches(x.slice(0, b, e), k, [&](const torch::Tensor& piece, int64_t pb, int64_t rows) {
       torch::AutoGradMode grad_on(true);
       // The parameters take no gradients, so the input must, for the graph to be recorded.
       auto [logits, acts] = layer->forward(piece.detach().requires_grad_(true));
@@ -37,10 +41,16 @@ AttributionOutput gradcam(GradientRunner& run, const torch::Tensor& x, const tor
       auto a = to_nchw(acts.detach(), grid).to(torch::kFloat32);
       auto cam = (grads.to(torch::kFloat32).mean({2, 3}, true) * a).sum(1, true);
       return std::vector<torch::Tensor>{relu ? torch::relu(cam) : cam};
-    })[0]);
+    })[0];
+    {
+      std::lock_guard<std::mutex> lock(parts_mutex);
+      parts[b] = part;
+    }
     run.count(e - b, e - b);
   });
-  auto cam = torch::cat(parts);
+  std::vector<torch::Tensor> ordered;
+  for (auto& [b, part] : parts) ordered.push_back(part);
+  auto cam = torch::cat(ordered);
   if (up == "none") return {cam, {}};
   namespace F = torch::nn::functional;
   auto opts = F::InterpolateFuncOptions().size(std::vector<int64_t>{x.size(2), x.size(3)});

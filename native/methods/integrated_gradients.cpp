@@ -1,39 +1,115 @@
 // Integrated Gradients (Sundararajan et al. 2017), computed as Captum's IntegratedGradients does:
 // points x0 + a_s (x - x0) for all steps s and samples (step-major), gradients weighted by w_s and
 // summed over steps, times (x - x0). Also the completeness gap sum(attr) - (f_t(x) - f_t(x0)).
+// With a tolerance (n_steps auto), each image's quadrature is refined until its map settles.
 #include "methods.h"
 #include "baselines.h"
 #include "quadrature.h"
 
+#include <numeric>
+
 namespace fass {
 
-AttributionOutput integrated_gradients(GradientRunner& run, const torch::Tensor& x, const torch::Tensor& targets,
-                                       const Params& p, SampleRng& rng) {
-  const auto q = quadrature(p.text("method"), p.integer("n_steps"));
-  const int64_t n = x.size(0), steps = static_cast<int64_t>(q.alphas.size());
-  const auto x0 = make_baseline(p.text("baseline"), x, p, rng);
-  const auto diff = x - x0;
-  // Rows [b, e) of the step-major point set: row r is sample r % n at step r / n.
+namespace {
+
+// Gradients at x0 + a (x - x0) for every a of alphas and every row of x0, step-major (row r is
+// sample r % n at step r / n), made chunk by chunk.
+torch::Tensor path_grads(GradientRunner& run, const torch::Tensor& x0, const torch::Tensor& diff,
+                         const torch::Tensor& targets, const std::vector<double>& alphas) {
+  const int64_t n = x0.size(0), steps = static_cast<int64_t>(alphas.size());
   auto points = [&](int64_t b, int64_t e) {
     std::vector<torch::Tensor> parts;
     for (int64_t r = b; r < e;) {
       const int64_t s = r / n, i0 = r % n, i1 = std::min(n, i0 + (e - r));
-      parts.push_back(x0.slice(0, i0, i1) + q.alphas[static_cast<size_t>(s)] * diff.slice(0, i0, i1));
+      parts.push_back(x0.slice(0, i0, i1) + alphas[static_cast<size_t>(s)] * diff.slice(0, i0, i1));
       r += i1 - i0;
     }
     return parts.size() == 1 ? parts[0] : torch::cat(parts);
   };
-  auto t_rows = targets.repeat({steps});
-  auto g = run.grads(n * steps, points, t_rows);
-  // Captum sums w_s g_s with one reduction over the steps; we add them up one step at a time, so
-  // each element's sum runs in the same order whatever the batch (a reduction's blocking does not).
+  return run.grads(n * steps, points, targets.repeat({steps}));
+}
+
+// total += sum_s w_s g_s, one step at a time: each element's sum then runs in the same order
+// whatever the batch (Captum reduces over the steps at once; a reduction's blocking varies).
+void add_steps(torch::Tensor& total, const torch::Tensor& g, const std::vector<double>& weights) {
+  const int64_t n = total.size(0);
+  for (size_t s = 0; s < weights.size(); ++s) {
+    const auto rows = g.slice(0, static_cast<int64_t>(s) * n, static_cast<int64_t>(s + 1) * n);
+    total.add_(rows * static_cast<float>(weights[s]));
+  }
+}
+
+torch::Tensor row_sums(const torch::Tensor& t) { return t.reshape({t.size(0), -1}).sum(1); }
+
+AttributionOutput fixed_steps(GradientRunner& run, const torch::Tensor& x, const torch::Tensor& targets,
+                              const torch::Tensor& x0, const Params& p) {
+  const auto q = quadrature(p.text("method"), p.integer("n_steps"));
+  const auto diff = x - x0;
   auto total = torch::zeros_like(x);
-  for (int64_t s = 0; s < steps; ++s)
-    total.add_(g.slice(0, s * n, (s + 1) * n) * static_cast<float>(q.weights[static_cast<size_t>(s)]));
+  add_steps(total, path_grads(run, x0, diff, targets, q.alphas), q.weights);
   auto attr = total * diff;
-  auto f_x = run.target_logits(x, targets), f_x0 = run.target_logits(x0, targets);
-  auto gap = attr.reshape({n, -1}).sum(1) - (f_x - f_x0);
+  auto gap = row_sums(attr) - (run.target_logits(x, targets) - run.target_logits(x0, targets));
   return {attr, {{"completeness_gap", gap}}};
+}
+
+// The first level of the auto ladder; each next level has three times the steps.
+constexpr int64_t kFirstLevel = 6;
+
+// n_steps auto: Captum's riemann_middle rule, nodes (j + 1/2) / n, at n = 6, 18, 54, ... Tripling
+// n keeps every node of the level before, so a level costs only its new nodes. An image stops at
+// the first level whose map moved by at most `tolerance` (relative L2) from the level before and
+// whose completeness gap is at most `tolerance` times |f_t(x) - f_t(x0)|, or at max_steps. Each
+// image's numbers depend on its own nodes only: the same whatever else is in the batch.
+AttributionOutput auto_steps(GradientRunner& run, const torch::Tensor& x, const torch::Tensor& targets,
+                             const torch::Tensor& x0, const Params& p) {
+  const double tol = p.number("tolerance");
+  const int64_t max_steps = p.integer("max_steps"), n = x.size(0);
+  if (max_steps < kFirstLevel)
+    throw UserError("max_steps " + std::to_string(max_steps) + ": must be at least " + std::to_string(kFirstLevel));
+  const auto diff = x - x0;
+  const auto delta = (run.target_logits(x, targets) - run.target_logits(x0, targets)).to(torch::kCPU);
+  auto sums = torch::zeros_like(x), attr = torch::zeros_like(x);
+  auto gap = torch::zeros({n}), steps = torch::zeros({n}), change = torch::full({n}, INFINITY), done = torch::zeros({n});
+  std::vector<int64_t> active(static_cast<size_t>(n));
+  std::iota(active.begin(), active.end(), 0);
+  for (int64_t level = kFirstLevel; !active.empty() && level <= max_steps; level *= 3) {
+    std::vector<double> alphas;
+    for (int64_t j = 0; j < level; ++j)
+      if (level == kFirstLevel || j % 3 != 1) alphas.push_back((static_cast<double>(j) + 0.5) / static_cast<double>(level));
+    const auto idx = torch::tensor(active, torch::kInt64).to(x.device());
+    auto s = sums.index_select(0, idx);
+    const auto d = diff.index_select(0, idx);
+    add_steps(s, path_grads(run, x0.index_select(0, idx), d, targets.index_select(0, idx), alphas),
+              std::vector<double>(alphas.size(), 1.0));
+    const auto a = s * d / static_cast<float>(level);
+    const auto moved = ((a - attr.index_select(0, idx)).reshape({a.size(0), -1}).norm(2, 1) /
+                        a.reshape({a.size(0), -1}).norm(2, 1).clamp_min(1e-30)).to(torch::kCPU);
+    const auto g = (row_sums(a).to(torch::kCPU) - delta.index_select(0, idx.cpu()));
+    sums.index_copy_(0, idx, s);
+    attr.index_copy_(0, idx, a);
+    std::vector<int64_t> next;
+    for (size_t k = 0; k < active.size(); ++k) {
+      const int64_t i = active[k];
+      const float mv = level == kFirstLevel ? INFINITY : moved[static_cast<int64_t>(k)].item<float>();
+      const float gi = g[static_cast<int64_t>(k)].item<float>();
+      gap[i] = gi;
+      steps[i] = static_cast<float>(level);
+      change[i] = mv;
+      const bool settled = mv <= tol && std::fabs(gi) <= tol * std::fabs(delta[i].item<float>());
+      if (settled) done[i] = 1.0f;
+      else next.push_back(i);
+    }
+    active = std::move(next);
+  }
+  return {attr, {{"completeness_gap", gap}, {"steps", steps}, {"change", change}, {"converged", done}}};
+}
+
+}  // namespace
+
+AttributionOutput integrated_gradients(GradientRunner& run, const torch::Tensor& x, const torch::Tensor& targets,
+                                       const Params& p, SampleRng& rng) {
+  const auto x0 = make_baseline(p.text("baseline"), x, p, rng);
+  return p.has("tolerance") ? auto_steps(run, x, targets, x0, p) : fixed_steps(run, x, targets, x0, p);
 }
 
 }  // namespace fass

@@ -4,7 +4,8 @@
  * Failures reject with sharp's (or the BMP reader's) message; the folder reader records it.
  */
 import { readFile } from 'node:fs/promises';
-import sharp from 'sharp';
+import type { Sharp } from 'sharp';
+import { sharp } from '../util/sharp.js';
 import { decodeBmp, isBmp } from './bmp.js';
 
 export interface DecodeOptions {
@@ -23,16 +24,16 @@ export function centreOffset(full: number, crop: number): number {
   return roundHalfEven((full - crop) / 2);
 }
 
-async function openImage(path: string): Promise<sharp.Sharp> {
+async function openImage(path: string): Promise<Sharp> {
   const buf = await readFile(path);
   if (isBmp(buf)) {
     const { width, height, data } = decodeBmp(buf);
-    return sharp(data, { raw: { width, height, channels: 3 } });
+    return sharp()(data, { raw: { width, height, channels: 3 } });
   }
   // failOn 'warning' (sharp's default) is deliberate: a truncated JPEG becomes a reported
   // error rather than an image with a grey lower half that silently skews the results.
   // No .rotate(): EXIF orientation is ignored, as PIL-based reference pipelines do.
-  return sharp(buf, { failOn: 'warning' });
+  return sharp()(buf, { failOn: 'warning' });
 }
 
 export async function decodeImage(path: string, o: DecodeOptions): Promise<Float32Array> {

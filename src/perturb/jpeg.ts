@@ -4,7 +4,7 @@
  * and brought back to float [0,1] in the input's layout. Greyscale images are encoded as
  * greyscale JPEGs and stay 1 channel. The codec is recorded by `jpegCodec()`.
  */
-import sharp from 'sharp';
+import { sharp } from '../util/sharp.js';
 import { UserError } from '../errors.js';
 
 export interface JpegCodec {
@@ -22,7 +22,7 @@ let codec: JpegCodec | undefined;
 
 export function jpegCodec(): JpegCodec {
   if (codec) return codec;
-  const v = sharp.versions as Record<string, string | undefined>;
+  const v = sharp().versions as Record<string, string | undefined>;
   const library = v.mozjpeg ? 'mozjpeg' : v.jpeg ? 'libjpeg-turbo' : 'libjpeg (system libvips)';
   const version = v.mozjpeg ?? v.jpeg ?? 'unknown';
   const vips = v.vips ?? 'unknown';
@@ -50,10 +50,10 @@ export async function jpegBatch(data: Float32Array, shape: readonly number[], qu
         px[p * c + k] = Math.round((v > 1 ? 1 : v > 0 ? v : 0) * 255);
       }
     }
-    const encoded = await sharp(px, { raw: { width: w, height: h, channels: c as 1 | 3 } })
+    const encoded = await sharp()(px, { raw: { width: w, height: h, channels: c as 1 | 3 } })
       .jpeg({ quality, chromaSubsampling: '4:2:0' })
       .toBuffer();
-    let decoder = sharp(encoded);
+    let decoder = sharp()(encoded);
     decoder = c === 1 ? decoder.toColourspace('b-w') : decoder.removeAlpha().toColourspace('srgb');
     const { data: dec, info } = await decoder.raw().toBuffer({ resolveWithObject: true });
     if (info.width !== w || info.height !== h || (info.channels !== c && info.channels < c)) {

@@ -2,7 +2,9 @@
  * `fass attribute`: maps of several methods for a dataset, streamed batch by batch to .npy files
  * in dataset order (row i is sample i; a sample that could not be read or explained is a NaN row
  * and an entry in errors.json), with the targets, the ids, the cost of each method against the
- * model's own forward+backward, and an overlay image of the first samples.
+ * model's own forward+backward, an overlay image of the first samples, and each method's
+ * per-sample extras as `<method>.<name>.npy` (IG: completeness_gap; with n_steps auto also steps,
+ * change and converged).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,7 +15,7 @@ import type { ConfiguredMethod } from '../methods/registry.js';
 import { configure } from '../methods/registry.js';
 import { seedsFor } from '../methods/seeds.js';
 import type { AttributionInput } from '../methods/types.js';
-import { NpyWriter } from '../util/npy.js';
+import { NpyWriter, writeNpy } from '../util/npy.js';
 import { gridPng } from '../report/grid.js';
 import { grey, imageRgb, overlay, reduceChannels } from '../report/heatmap.js';
 
@@ -100,6 +102,8 @@ export async function attribute(spec: AttributeSpec): Promise<AttributeResult> {
   const ids: string[] = new Array(data.size);
   const errors: RunError[] = [];
   const cost: Record<string, MethodCost> = {};
+  // Per-sample extras by `<method>.<name>` (IG's completeness gap and steps), NaN where none.
+  const extras = new Map<string, Float32Array>();
   // The first samples, kept for the overlay image.
   const shown = { images: [] as Float32Array[], maps: methods.map(() => [] as { data: Float32Array; shape: number[] }[]) };
   let fbSeconds: number | undefined, done = 0, explained = 0;
@@ -137,6 +141,11 @@ export async function attribute(spec: AttributeSpec): Promise<AttributeResult> {
           rows.set(row, slot[i] * per);
         }
         rowMaps[k] = rows;
+        for (const [name, values] of Object.entries(r.extras ?? {})) {
+          const all = extras.get(`${m.method.name}.${name}`) ?? new Float32Array(data.size).fill(NaN);
+          extras.set(`${m.method.name}.${name}`, all);
+          b.indices.forEach((index, i) => { if (!bad.has(i)) all[index] = values[i]; });
+        }
         rowShapes[k] = r.shape.slice(1);
         const acc = (cost[m.method.name] ??= { images: 0, forward_passes: 0, backward_passes: 0, forward_passes_per_image: 0, backward_passes_per_image: 0, seconds: 0, images_per_second: 0 });
         acc.images += n; acc.forward_passes += r.cost.forwardPasses; acc.backward_passes += r.cost.backwardPasses; acc.seconds += r.cost.seconds;
@@ -161,7 +170,8 @@ export async function attribute(spec: AttributeSpec): Promise<AttributeResult> {
     if (fbSeconds) m.cost_in_forward_backwards = m.seconds / m.images / fbSeconds;
   }
   errors.sort((a, b) => a.index - b.index);
-  const files = [...methods.map((m) => `${m.method.name}.npy`), 'targets.npy', 'ids.json', 'errors.json', 'cost.json', 'overlays.png'];
+  for (const [name, values] of extras) writeNpy(join(out, `${name}.npy`), { dtype: 'float32', shape: [data.size], data: values });
+  const files = [...methods.map((m) => `${m.method.name}.npy`), ...[...extras.keys()].map((k) => `${k}.npy`), 'targets.npy', 'ids.json', 'errors.json', 'cost.json', 'overlays.png'];
   writeFileSync(join(out, 'ids.json'), JSON.stringify(ids) + '\n');
   writeFileSync(join(out, 'errors.json'), JSON.stringify(errors, null, 2) + '\n');
   // The parameters as run, what the model decided included (Grad-CAM's default layer).

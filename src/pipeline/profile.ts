@@ -131,7 +131,7 @@ export class Profile {
   }
 }
 
-/** Rows of the limit's batch: about 2^24 pixel values, 8 to 1024 images (large calls run at the best per-row rate). */
+/** Rows of the limit's batch: about 2^24 pixel values, 8 to 4096 images (large calls run at the best per-row rate). */
 const LIMIT_VALUES = 2 ** 24;
 
 /**
@@ -141,7 +141,7 @@ const LIMIT_VALUES = 2 ** 24;
  */
 async function rowTimes(model: Model, sample: AttributionInput, saliency: ConfiguredMethod | null, ctx: RunContext): Promise<{ forward: number | null; forwardBackward: number | null }> {
   const [n, c, h, w] = sample.shape, per = c * h * w;
-  const rows = Math.max(8, Math.min(1024, Math.floor(LIMIT_VALUES / per)));
+  const rows = Math.max(8, Math.min(4096, Math.floor(LIMIT_VALUES / per)));
   const pick = (i: number) => i % n;
   const data = new Float32Array(rows * per);
   for (let i = 0; i < rows; i++) data.set(sample.data.subarray(pick(i) * per, (pick(i) + 1) * per), i * per);

@@ -223,6 +223,15 @@ async function runGroup(s: StabilitySpec, group: PerturbationSpec[], clean: Clea
   for (const d of decided) for (const r of d) pairs.push(...r);
 }
 
+/** The pair's two maps' extras: row i of the clean call, row r of the twins' call. */
+function mapExtras(clean: Attribution, i: number, twin: Attribution, r: number): PairRow['extras'] {
+  const at = (a: Attribution, name: string, row: number) => a.extras?.[name]?.[row];
+  return {
+    clean_gap: at(clean, 'completeness_gap', i), twin_gap: at(twin, 'completeness_gap', r),
+    clean_steps: at(clean, 'steps', i), twin_steps: at(twin, 'steps', r),
+  };
+}
+
 function pairBase(t: Twins, clean: Clean, i: number, method: string): PairRow {
   const p = t.p, bad = t.bad.has(i);
   return {
@@ -260,6 +269,7 @@ async function scorePerturbation(s: StabilitySpec, t: Twins, clean: Clean, k: nu
   const chance = clean.chance ? await phase('chance', () => clean.chance!.of(k, clean.maps[k], mask, mh, mw)) : null;
   t.keep.forEach((i, j) => {
     const row = pairBase(t, clean, i, m.method.name);
+    row.extras = mapExtras(clean.maps[k], i, twin, first + j);
     const reasons: string[] = [];
     for (const metric of s.metrics) {
       const r = scores[metric.key];

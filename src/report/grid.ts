@@ -2,7 +2,7 @@
  * A grid of equally sized RGB tiles, upscaled by an integer factor (nearest), under a row of
  * column titles, as a PNG via sharp (titles drawn as SVG text).
  */
-import sharp from 'sharp';
+import { sharp } from '../util/sharp.js';
 import { escapeXml } from '../util/escape.js';
 
 const TITLE = 18;
@@ -21,7 +21,7 @@ export async function gridPng(tiles: Uint8Array[][], h: number, w: number, scale
   }));
   const text = titles.map((t, c) => `<text x="${gap + c * (tw + gap) + tw / 2}" y="${TITLE - 5}" font-family="sans-serif" font-size="${Math.min(12, Math.floor((tw * 1.6) / Math.max(1, t.length)))}" text-anchor="middle">${escapeXml(t)}</text>`).join('');
   const svg = Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}">${text}</svg>`);
-  await sharp(Buffer.from(out.buffer), { raw: { width: W, height: H, channels: 3 } })
+  await sharp()(Buffer.from(out.buffer), { raw: { width: W, height: H, channels: 3 } })
     .composite(titles.length ? [{ input: svg, top: 0, left: 0 }] : [])
     .png().toFile(path);
 }

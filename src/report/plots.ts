@@ -1,11 +1,12 @@
 /** The report's plots: vega-lite specs compiled and rendered to SVG in Node (no browser, no CDN). */
-import * as vega from 'vega';
-import * as vl from 'vega-lite';
+import type * as vl from 'vega-lite';
 import type { Summary } from '../store/aggregate.js';
 import type { SanitySummary } from '../store/sanity-aggregate.js';
 
 export async function svg(spec: vl.TopLevelSpec): Promise<string> {
-  const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });
+  // Loaded on the first plot: vega's modules take a noticeable part of every command's start.
+  const [vega, vlc] = await Promise.all([import('vega'), import('vega-lite')]);
+  const view = new vega.View(vega.parse(vlc.compile(spec).spec), { renderer: 'none' });
   const out = await view.toSVG();
   view.finalize();
   return out;

@@ -27,6 +27,11 @@ export class RunFile {
     const conn = await db.connect();
     await conn.run(SCHEMA);
     const f = new RunFile(path, db, conn);
+    const stale = await f.staleTables();
+    if (stale.length) {
+      f.close();
+      throw new UserError(`${path} was written by another version of fass, whose tables differ:\n  ${stale.join('\n  ')}`, 'give another --out to start a new run (fass report and export still read this one)');
+    }
     const stored = await f.config();
     if (!stored) {
       await conn.run('INSERT INTO meta VALUES ($1, $2)', ['config', JSON.stringify(config)]);
@@ -58,6 +63,18 @@ export class RunFile {
       throw new UserError(`${path} is not a fass run file (no configuration)`);
     }
     return f;
+  }
+
+  /** Each table whose stored columns are not the schema's, with what differs (a resume would fail on them). */
+  private async staleTables(): Promise<string[]> {
+    const r = await this.conn.runAndReadAll("SELECT table_name, list(column_name ORDER BY ordinal_position) AS cols FROM information_schema.columns WHERE table_schema = 'main' GROUP BY table_name");
+    const stored = new Map(r.getRowObjects().map((row) => [String(row.table_name), (row.cols as { items: unknown[] }).items.map(String)]));
+    return Object.entries(TABLES).flatMap(([name, t]) => {
+      const want = t.columns.map((c) => c[0]), have = stored.get(name) ?? want;
+      if (want.join() === have.join()) return [];
+      const missing = want.filter((c) => !have.includes(c)), extra = have.filter((c) => !want.includes(c));
+      return [`${name}: ${missing.length ? `lacks ${missing.join(', ')}` : ''}${missing.length && extra.length ? '; ' : ''}${extra.length ? `has ${extra.join(', ')} this version does not` : ''}${!missing.length && !extra.length ? 'columns in another order' : ''}`];
+    });
   }
 
   async config(): Promise<Record<string, unknown> | null> {

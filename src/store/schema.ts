@@ -13,6 +13,14 @@
 export const SIMILARITY_COLUMNS = ['ssim', 'spearman', 'topk_jaccard', 'fass', 'pearson', 'cosine', 'l2'] as const;
 export type SimilarityColumn = (typeof SIMILARITY_COLUMNS)[number];
 
+/**
+ * What a pair row keeps of its two maps' per-sample extras (methods/types.ts Attribution.extras):
+ * IG's completeness gap and, with n_steps auto, the quadrature steps each map took. NULL for
+ * methods that report none.
+ */
+export const MAP_EXTRAS = ['clean_gap', 'twin_gap', 'clean_steps', 'twin_steps'] as const;
+export type MapExtra = (typeof MAP_EXTRAS)[number];
+
 type ColumnType = 'INTEGER' | 'VARCHAR' | 'DOUBLE' | 'BOOLEAN' | 'BLOB';
 /** [name, type, NOT NULL, where the row holds it when not in its own field: [object, key]]. */
 export type Column = readonly [name: string, type: ColumnType, notNull?: boolean, from?: readonly [string, string]];
@@ -32,7 +40,8 @@ export const TABLES = {
       ['method', 'VARCHAR', true], ['status', 'VARCHAR', true],
       ['clean_pred', 'INTEGER'], ['perturbed_pred', 'INTEGER'], ['prediction_changed', 'BOOLEAN'], ['logit_change', 'DOUBLE'],
       ...SIMILARITY_COLUMNS.map((c): Column => [c, 'DOUBLE', false, ['scores', c]]),
-      ...SIMILARITY_COLUMNS.map((c): Column => [`chance_${c}`, 'DOUBLE', false, ['chance', c]]), ['reason', 'VARCHAR'],
+      ...SIMILARITY_COLUMNS.map((c): Column => [`chance_${c}`, 'DOUBLE', false, ['chance', c]]),
+      ...MAP_EXTRAS.map((c): Column => [c, 'DOUBLE', false, ['extras', c]]), ['reason', 'VARCHAR'],
     ],
     key: ['sample_index', 'perturbation', 'method'],
   },
@@ -125,6 +134,7 @@ export interface PairRow {
   scores: Partial<Record<SimilarityColumn, number>>;
   /** Chance level (--controls chance): the clean map against its partner's (stability.ts), per metric. */
   chance?: Partial<Record<SimilarityColumn, number>>;
+  extras?: Partial<Record<MapExtra, number>>;
   reason: string | null;
 }
 

@@ -6,6 +6,7 @@ import { integratedGradients, IG_RULES } from '../../src/methods/integrated-grad
 import { assertClose, fixture, readF32, reference, skip, tempDir, throwsWith } from '../helpers.js';
 import { UserError } from '../../src/errors.js';
 import { writeNpy } from '../../src/util/npy.js';
+import { configure } from '../../src/methods/registry.js';
 import { join } from 'node:path';
 import { linear, referenceInput, referenceModel, run } from './fixtures.js';
 
@@ -101,6 +102,77 @@ test('bad parameters are refused with the value and what is accepted', async () 
   await throwsWith(run(integratedGradients, m, input, { baseline: 'purple' }), UserError, "baseline 'purple'", 'black, mean');
   await throwsWith(run(integratedGradients, m, input, { baseline: 'mean' }), UserError, 'mean colour');
   assert.throws(() => integratedGradients.params.parse({ method: 'simpson' }));
+});
+
+// n_steps auto: the midpoint rule at n = 6, 18, 54, ..., each image until its map settles.
+
+/** Relative L2 distance of each sample's map from the reference's. */
+function relErrors(maps: Float32Array, ref: Float32Array, n: number): number[] {
+  const per = maps.length / n;
+  return Array.from({ length: n }, (_, s) => {
+    let d = 0, r = 0;
+    for (let j = s * per; j < (s + 1) * per; j++) { d += (maps[j] - ref[j]) ** 2; r += ref[j] ** 2; }
+    return Math.sqrt(d / r);
+  });
+}
+
+test('auto, linear model: the gradient is constant, so every image stops at the second level with the exact map', async () => {
+  const m = await linear.model(), input = linear.input();
+  const w = linear.weightMaps(input);
+  const r = await run(integratedGradients, m, input, { n_steps: 'auto', tolerance: 1e-3 });
+  assertClose(r.maps, w.map((v, i) => v * input.data[i]), 1e-5, 'map');
+  assert.equal(Array.from(r.extras!.steps), [18, 18, 18, 18]);
+  assert.equal(Array.from(r.extras!.converged), [1, 1, 1, 1]);
+  r.extras!.completeness_gap.forEach((g, s) => assert.ok(Math.abs(g) < 1e-4, `sample ${s}: gap ${g}`));
+  // 6 nodes, then the 12 new ones of 18 (the 6 are reused); 2 forwards more for the gap.
+  assert.is(r.cost.backwardPasses, 4 * 18);
+  assert.is(r.cost.forwardPasses, 4 * 18 + 8);
+});
+
+test('auto, reference CNN: each map is riemann_middle at its own steps, settled within the tolerance, and within it of 512 steps', async () => {
+  const model = await referenceModel(), input = referenceInput();
+  const tol = 0.02;
+  const r = await run(integratedGradients, model, input, { n_steps: 'auto', tolerance: tol });
+  const { steps, change, converged, completeness_gap: gap } = r.extras!;
+  const delta = await run(integratedGradients, model, input, { n_steps: 6, method: 'riemann_middle' });
+  const byLevel = new Map<number, Float32Array>();
+  for (const n of new Set(steps)) byLevel.set(n, (await run(integratedGradients, model, input, { n_steps: n, method: 'riemann_middle' })).maps);
+  const ref = (await run(integratedGradients, model, input, { n_steps: 512 })).maps;
+  const errors = relErrors(r.maps, ref, 16);
+  for (let s = 0; s < 16; s++) {
+    const level = byLevel.get(steps[s])!.subarray(s * 784, (s + 1) * 784);
+    assertClose(r.maps.subarray(s * 784, (s + 1) * 784), level, 1e-5, `sample ${s} at ${steps[s]} steps`);
+    assert.is(converged[s], 1, `sample ${s} did not settle by 486 steps`);
+    assert.ok(change[s] <= tol, `sample ${s}: moved ${change[s]}`);
+    // f(x) - f(x0) from a fixed-step call: its gap is sum(map) - (f(x) - f(x0)).
+    const fDiff = delta.maps.subarray(s * 784, (s + 1) * 784).reduce((a, v) => a + v, 0) - delta.extras!.completeness_gap[s];
+    assert.ok(Math.abs(gap[s]) <= tol * Math.abs(fDiff) + 1e-5, `sample ${s}: gap ${gap[s]} against f(x) - f(x0) = ${fDiff}`);
+    assert.ok(errors[s] <= tol, `sample ${s}: ${errors[s]} from 512 Gauss-Legendre steps`);
+  }
+  assert.ok(new Set(steps).size > 1, 'images stop at different levels');
+  assert.is(r.cost.backwardPasses, steps.reduce((a, v) => a + v, 0));
+});
+
+test('auto: maps, steps and gaps do not depend on the batch or the internal batch size', async () => {
+  const model = await referenceModel(), input = referenceInput();
+  const all = await run(integratedGradients, model, input, { n_steps: 'auto', tolerance: 0.05 });
+  const half = (lo: number, hi: number) => ({ ...input, data: input.data.slice(lo * 784, hi * 784), shape: [hi - lo, 1, 28, 28] as [number, number, number, number], targets: input.targets.slice(lo, hi), seeds: input.seeds.slice(lo, hi) });
+  const parts = [await run(integratedGradients, model, half(0, 5), { n_steps: 'auto', tolerance: 0.05 }, { internalBatchSize: 7 }),
+    await run(integratedGradients, model, half(5, 16), { n_steps: 'auto', tolerance: 0.05 })];
+  const joined = (f: (a: typeof all) => Float32Array) => Float32Array.from(parts.flatMap((p) => Array.from(f(p))));
+  assert.equal(joined((p) => p.maps), all.maps, 'maps bit-identical');
+  assert.equal(joined((p) => p.extras!.steps), all.extras!.steps);
+  assert.equal(joined((p) => p.extras!.completeness_gap), all.extras!.completeness_gap);
+});
+
+test('auto: parameters that do not apply are refused, and its defaults are stated', async () => {
+  await throwsWith(() => configure({ name: 'integrated_gradients', n_steps: 32, tolerance: 0.01 }), UserError, 'tolerance', 'n_steps auto only');
+  await throwsWith(() => configure({ name: 'integrated_gradients', n_steps: 'auto', method: 'gausslegendre' }), UserError, 'method', 'riemann_middle');
+  await throwsWith(() => configure({ name: 'integrated_gradients', n_steps: 'auto', max_steps: 5 }), UserError, 'max_steps');
+  await throwsWith(() => configure({ name: 'integrated_gradients', n_steps: 'many' }), UserError, 'n_steps');
+  assert.equal(configure({ name: 'integrated_gradients', n_steps: 'auto' }).params, { n_steps: 'auto', method: 'riemann_middle', tolerance: 0.01, max_steps: 486, baseline: 'black' });
+  // A fixed n_steps keeps exactly the parameters it had (run files written before auto still resume).
+  assert.equal(configure({ name: 'integrated_gradients' }).params, { n_steps: 50, method: 'gausslegendre', baseline: 'black' });
 });
 
 test.run();
