@@ -22,6 +22,7 @@ int64_t default_internal_batch(ScriptModel& model, const torch::Tensor& x) {
   return std::min(std::max<int64_t>(1, (int64_t{1} << 26) / per_row), budget);
 }
 
+// Chunks per worker when chunks run side by side: enough that the last ones even out the workers.
 constexpr int64_t kChunksPerWorker = 8;
 
 GradientRunner::GradientRunner(ScriptModel& model, int64_t internal_batch, int64_t granule)
@@ -33,7 +34,7 @@ GradientRunner::~GradientRunner() { release_free_memory(); }
 void GradientRunner::for_chunks(int64_t rows, const std::function<void(int64_t, int64_t)>& work) {
   int64_t chunk = internal_batch_ > 0 ? std::min(internal_batch_, rows) : rows;
   if (workers_ > 1) {
-    // About two chunks a worker, in whole granules, so that the workers finish together.
+    // Several chunks a worker, in whole granules, so that the workers finish together.
     const int64_t share = (rows + kChunksPerWorker * workers_ - 1) / (kChunksPerWorker * workers_);
     chunk = std::min(chunk, std::max(granule_, (share + granule_ - 1) / granule_ * granule_));
     if (rows > chunk) return side_by_side(rows, chunk, work);

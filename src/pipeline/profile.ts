@@ -131,29 +131,33 @@ export class Profile {
   }
 }
 
-/** Rows of the limit's batch: about 2^24 pixel values, 8 to 4096 images (large calls run at the best per-row rate). */
+/** Rows of the limit's largest batch: about 2^24 pixel values, 8 to 4096 images. */
 const LIMIT_VALUES = 2 ** 24;
 
 /**
- * Best of three per-row times of predict and of saliency (one forward and one backward per row),
- * on the sample tiled to a large batch: small calls pay per-call costs (and, on the CPU, padding
- * to the fixed kernel batch) that the run's large calls do not.
+ * Best per-row times of predict and of saliency (one forward and one backward per row): the best
+ * of three calls at each of two batch sizes, the largest (LIMIT_VALUES) and a quarter of it, of
+ * the sample tiled. Small calls pay per-call costs (and, on the CPU, padding to the fixed kernel
+ * batch) that the run's large calls do not; the largest can fall out of the caches, and which size
+ * is fastest differs by backend.
  */
 async function rowTimes(model: Model, sample: AttributionInput, saliency: ConfiguredMethod | null, ctx: RunContext): Promise<{ forward: number | null; forwardBackward: number | null }> {
   const [n, c, h, w] = sample.shape, per = c * h * w;
-  const rows = Math.max(8, Math.min(4096, Math.floor(LIMIT_VALUES / per)));
-  const pick = (i: number) => i % n;
-  const data = new Float32Array(rows * per);
-  for (let i = 0; i < rows; i++) data.set(sample.data.subarray(pick(i) * per, (pick(i) + 1) * per), i * per);
-  const input: AttributionInput = {
-    data, shape: [rows, c, h, w], targets: Int32Array.from({ length: rows }, (_, i) => sample.targets[pick(i)]), seeds: Uint32Array.from({ length: rows }, (_, i) => i),
+  const most = Math.max(8, Math.min(4096, Math.floor(LIMIT_VALUES / per)));
+  const tiled = (rows: number): AttributionInput => {
+    const data = new Float32Array(rows * per);
+    for (let i = 0; i < rows; i++) data.set(sample.data.subarray((i % n) * per, ((i % n) + 1) * per), i * per);
+    return { data, shape: [rows, c, h, w], targets: Int32Array.from({ length: rows }, (_, i) => sample.targets[i % n]), seeds: Uint32Array.from({ length: rows }, (_, i) => i) };
   };
-  const best = async (fn: () => Promise<unknown>) => {
+  const best = async (fn: (input: AttributionInput) => Promise<unknown>) => {
     let b = Infinity;
-    for (let i = 0; i < 3; i++) { const t = performance.now(); await fn(); b = Math.min(b, (performance.now() - t) / 1000 / rows); }
+    for (const rows of new Set([Math.max(8, Math.floor(most / 4)), most])) {
+      const input = tiled(rows);
+      for (let i = 0; i < 3; i++) { const t = performance.now(); await fn(input); b = Math.min(b, (performance.now() - t) / 1000 / rows); }
+    }
     return b;
   };
-  const forward = await best(() => model.predict(input.data, input.shape));
-  const forwardBackward = saliency ? await best(() => saliency.method.run(model, input, saliency.params, ctx)).catch(() => null) : null;
+  const forward = await best((input) => model.predict(input.data, input.shape));
+  const forwardBackward = saliency ? await best((input) => saliency.method.run(model, input, saliency.params, ctx)).catch(() => null) : null;
   return { forward, forwardBackward };
 }
