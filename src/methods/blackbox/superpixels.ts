@@ -27,6 +27,9 @@ export interface SuperpixelSample {
   score(z: Tensor): Promise<Float32Array>;
 }
 
+/** Samples of a batch explained at once (their model calls still run one at a time). */
+const SAMPLES_IN_FLIGHT = 2;
+
 /** Runs `explain` (z, scores -> per-segment coefficients (M)) for every sample of the batch. */
 export async function explainSuperpixels(
   model: Model, input: AttributionInput, p: SuperpixelParams, ctx: RunContext,
@@ -41,12 +44,19 @@ export async function explainSuperpixels(
   try {
     const segs = await segment(images, input.shape, p.segmentation, p.n_segments, p.compactness);
     try {
-      for (let i = 0; i < n; i++) {
+      const one = async (i: number) => {
         const score = (z: Tensor) => scorer.score(i, input.targets[i], madeByChunk(z.shape[0], (a, b) => nativeCall(() => kernels().segmentMasks(segs.labels, i, z, a, b))), baseline, 'logit');
         const coef = await explain({ seed: input.seeds[i], segments: segs.counts[i], score });
         maps.setPlane(i, await nativeCall(() => kernels().segmentValues(segs.labels, i, coef)));
         coef.dispose();
-      }
+      };
+      // Samples in flight side by side: one's kernels (masks, composites, the fit) run on the
+      // engine's threads while another's model call runs. Each sample's numbers are its own.
+      let next = 0;
+      const settled = await Promise.allSettled(Array.from({ length: Math.min(SAMPLES_IN_FLIGHT, n) }, async () => {
+        for (let i = next++; i < n; i = next++) await one(i);
+      }));
+      for (const r of settled) if (r.status === 'rejected') throw r.reason;
     } finally {
       segs.dispose();
     }
