@@ -46,7 +46,7 @@ class AttributeWorker : public PromiseWorker {
   void Run() override {
     auto fn = fass::gradient_method(method);
     if (internal_batch <= 0) internal_batch = fass::default_internal_batch(*model, x);
-    fass::GradientRunner runner(*model, internal_batch, model->kernel_batch(x));
+    fass::GradientRunner runner(*model, internal_batch, x);
     fass::SampleRng rng(seeds);
     const auto dev = model->device();
     out_ = fn(runner, x.to(dev, torch::kFloat32), targets.to(dev, torch::kInt64), params, rng);

@@ -10,13 +10,20 @@
 namespace fass {
 
 
+int chunk_workers(ScriptModel& model, const torch::Tensor& x) {
+  if (!model.device().is_cpu()) return 1;
+  const int64_t k = std::max<int64_t>(1, model.kernel_batch(x));
+  const int64_t calls_in_budget = model.rows_in_budget(x, /*with_grad=*/true) / k;
+  return static_cast<int>(std::clamp<int64_t>(calls_in_budget, 1, std::max(1, at::get_num_threads())));
+}
+
 int64_t default_internal_batch(ScriptModel& model, const torch::Tensor& x) {
   const int64_t budget = model.rows_in_budget(x, /*with_grad=*/true);
   if (model.device().is_cpu()) {
     // Whole fixed-size calls: a chunk of fewer rows would be padded to one call anyway. Chunks run
-    // side by side, one a thread (GradientRunner::for_chunks): each has its share of the budget.
+    // side by side (GradientRunner::for_chunks): each worker has its share of the budget.
     const int64_t k = std::max<int64_t>(1, model.kernel_batch(x));
-    return k * std::clamp<int64_t>(budget / std::max(1, at::get_num_threads()) / k, 1, 4);
+    return k * std::clamp<int64_t>(budget / chunk_workers(model, x) / k, 1, 4);
   }
   const int64_t per_row = std::max<int64_t>(1, x.numel() / std::max<int64_t>(1, x.size(0)));
   return std::min(std::max<int64_t>(1, (int64_t{1} << 26) / per_row), budget);
@@ -25,9 +32,9 @@ int64_t default_internal_batch(ScriptModel& model, const torch::Tensor& x) {
 // Chunks per worker when chunks run side by side: enough that the last ones even out the workers.
 constexpr int64_t kChunksPerWorker = 8;
 
-GradientRunner::GradientRunner(ScriptModel& model, int64_t internal_batch, int64_t granule)
-    : model_(model), internal_batch_(internal_batch), granule_(granule),
-      workers_(granule > 0 && model.device().is_cpu() ? std::max(1, at::get_num_threads()) : 1) {}
+GradientRunner::GradientRunner(ScriptModel& model, int64_t internal_batch, const torch::Tensor& x)
+    : model_(model), internal_batch_(internal_batch), granule_(std::max<int64_t>(1, model.kernel_batch(x))),
+      workers_(chunk_workers(model, x)) {}
 
 GradientRunner::~GradientRunner() { release_free_memory(); }
 

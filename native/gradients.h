@@ -22,12 +22,16 @@ struct Passes {
 // Either way no more rows than the model's memory budget holds (ScriptModel::rows_in_budget).
 int64_t default_internal_batch(ScriptModel& model, const torch::Tensor& x);
 
+// Workers that run a method's chunks side by side, one thread each (GradientRunner::for_chunks):
+// on a CPU, the threads the caller has, but no more than the memory budget holds fixed-size calls
+// at once; 1 on CUDA.
+int chunk_workers(ScriptModel& model, const torch::Tensor& x);
+
 class GradientRunner {
  public:
-  // internal_batch: most rows per model call; <= 0 means all rows at once. granule: the rows of
-  // one fixed-size model call (ScriptModel::kernel_batch of the method's rows; 0 on CUDA). Given
-  // one, a CPU runner with several threads runs its chunks side by side (for_chunks).
-  GradientRunner(ScriptModel& model, int64_t internal_batch, int64_t granule = 0);
+  // internal_batch: most rows per model call; <= 0 means all rows at once. x: the method's batch,
+  // whose rows' shape every point has (it sets the fixed call size and the workers, for_chunks).
+  GradientRunner(ScriptModel& model, int64_t internal_batch, const torch::Tensor& x);
   // A method's autograd graphs are gone when its runner is: their memory goes back to the system
   // (release_free_memory), not to be kept by this thread's arena while the next method runs on
   // another.
@@ -40,8 +44,8 @@ class GradientRunner {
                       const torch::Tensor& targets, torch::Tensor* outputs = nullptr);
 
   // Calls work(begin, end) over [0, rows) in chunks of at most internal_batch rows; a chunk that
-  // runs out of memory is retried at half the size, down to one row. With a granule and several
-  // threads, chunks of whole granules run side by side, one single-threaded worker per thread
+  // runs out of memory is retried at half the size, down to one row. With several workers
+  // (chunk_workers), chunks of whole fixed-size calls run side by side, one single-threaded worker each
   // (work must then only write its own rows): a small model's operators keep one core busy where
   // two were given, its rows do not. A row's numbers are the same either way (its model call has
   // the granule's size, and LibTorch's kernels here do not split a row's sums by thread count).
@@ -66,7 +70,7 @@ class GradientRunner {
 
   ScriptModel& model_;
   int64_t internal_batch_;
-  int64_t granule_;
+  int64_t granule_;  // rows of one fixed-size model call
   int workers_;
   Passes passes_;
   std::mutex count_mutex_;
