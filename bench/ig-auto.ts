@@ -19,7 +19,8 @@ const TOLERANCES = [0.1, 0.05, 0.02, 0.01, 0.005];
 const RESNET_TOLERANCES = [0.1, 0.05, 0.02];
 const FIXED_STEPS = 50;
 
-function relErrors(maps: Float32Array, ref: Float32Array, n: number): number[] {
+/** Relative L2 distance of each sample's map from the reference's (the IG tests use it too). */
+export function relErrors(maps: Float32Array, ref: Float32Array, n: number): number[] {
   const per = maps.length / n;
   return Array.from({ length: n }, (_, s) => {
     let d = 0, r = 0;

@@ -7,6 +7,7 @@ import { assertClose, fixture, readF32, reference, skip, tempDir, throwsWith } f
 import { UserError } from '../../src/errors.js';
 import { writeNpy } from '../../src/util/npy.js';
 import { configure } from '../../src/methods/registry.js';
+import { relErrors } from '../../bench/ig-auto.js';
 import { join } from 'node:path';
 import { linear, referenceInput, referenceModel, run } from './fixtures.js';
 
@@ -105,16 +106,6 @@ test('bad parameters are refused with the value and what is accepted', async () 
 });
 
 // n_steps auto: the midpoint rule at n = 6, 18, 54, ..., each image until its map settles.
-
-/** Relative L2 distance of each sample's map from the reference's. */
-function relErrors(maps: Float32Array, ref: Float32Array, n: number): number[] {
-  const per = maps.length / n;
-  return Array.from({ length: n }, (_, s) => {
-    let d = 0, r = 0;
-    for (let j = s * per; j < (s + 1) * per; j++) { d += (maps[j] - ref[j]) ** 2; r += ref[j] ** 2; }
-    return Math.sqrt(d / r);
-  });
-}
 
 test('auto, linear model: the gradient is constant, so every image stops at the second level with the exact map', async () => {
   const m = await linear.model(), input = linear.input();
