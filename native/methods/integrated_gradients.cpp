@@ -41,6 +41,11 @@ void add_steps(torch::Tensor& total, const torch::Tensor& g, const std::vector<d
 
 torch::Tensor row_sums(const torch::Tensor& t) { return t.reshape({t.size(0), -1}).sum(1); }
 
+// f_t(x) - f_t(x0) per sample: what a complete attribution sums to.
+torch::Tensor logit_rise(GradientRunner& run, const torch::Tensor& x, const torch::Tensor& x0, const torch::Tensor& targets) {
+  return run.target_logits(x, targets) - run.target_logits(x0, targets);
+}
+
 AttributionOutput fixed_steps(GradientRunner& run, const torch::Tensor& x, const torch::Tensor& targets,
                               const torch::Tensor& x0, const Params& p) {
   const auto q = quadrature(p.text("method"), p.integer("n_steps"));
@@ -48,7 +53,7 @@ AttributionOutput fixed_steps(GradientRunner& run, const torch::Tensor& x, const
   auto total = torch::zeros_like(x);
   add_steps(total, path_grads(run, x0, diff, targets, q.alphas), q.weights);
   auto attr = total * diff;
-  auto gap = row_sums(attr) - (run.target_logits(x, targets) - run.target_logits(x0, targets));
+  auto gap = row_sums(attr) - logit_rise(run, x, x0, targets);
   return {attr, {{"completeness_gap", gap}}};
 }
 
@@ -67,7 +72,7 @@ AttributionOutput auto_steps(GradientRunner& run, const torch::Tensor& x, const 
   if (max_steps < kFirstLevel)
     throw UserError("max_steps " + std::to_string(max_steps) + ": must be at least " + std::to_string(kFirstLevel));
   const auto diff = x - x0;
-  const auto delta = (run.target_logits(x, targets) - run.target_logits(x0, targets)).to(torch::kCPU);
+  const auto delta = logit_rise(run, x, x0, targets).to(torch::kCPU);
   auto sums = torch::zeros_like(x), attr = torch::zeros_like(x);
   auto gap = torch::zeros({n}), steps = torch::zeros({n}), change = torch::full({n}, INFINITY), done = torch::zeros({n});
   std::vector<int64_t> active(static_cast<size_t>(n));
@@ -82,21 +87,22 @@ AttributionOutput auto_steps(GradientRunner& run, const torch::Tensor& x, const 
     add_steps(s, path_grads(run, x0.index_select(0, idx), d, targets.index_select(0, idx), alphas),
               std::vector<double>(alphas.size(), 1.0));
     const auto a = s * d / static_cast<float>(level);
-    const auto moved = ((a - attr.index_select(0, idx)).reshape({a.size(0), -1}).norm(2, 1) /
-                        a.reshape({a.size(0), -1}).norm(2, 1).clamp_min(1e-30)).to(torch::kCPU);
-    const auto g = (row_sums(a).to(torch::kCPU) - delta.index_select(0, idx.cpu()));
+    // Relative L2 movement from the level before (none at the first level).
+    const auto moved = level == kFirstLevel ? torch::full({a.size(0)}, INFINITY)
+        : ((a - attr.index_select(0, idx)).reshape({a.size(0), -1}).norm(2, 1) /
+           a.reshape({a.size(0), -1}).norm(2, 1).clamp_min(1e-30)).to(torch::kCPU);
+    const auto g = row_sums(a).to(torch::kCPU) - delta.index_select(0, idx.cpu());
     sums.index_copy_(0, idx, s);
     attr.index_copy_(0, idx, a);
+    const auto mv = moved.accessor<float, 1>(), gk = g.accessor<float, 1>(), dl = delta.accessor<float, 1>();
+    auto gap_i = gap.accessor<float, 1>(), steps_i = steps.accessor<float, 1>(), change_i = change.accessor<float, 1>(), done_i = done.accessor<float, 1>();
     std::vector<int64_t> next;
     for (size_t k = 0; k < active.size(); ++k) {
-      const int64_t i = active[k];
-      const float mv = level == kFirstLevel ? INFINITY : moved[static_cast<int64_t>(k)].item<float>();
-      const float gi = g[static_cast<int64_t>(k)].item<float>();
-      gap[i] = gi;
-      steps[i] = static_cast<float>(level);
-      change[i] = mv;
-      const bool settled = mv <= tol && std::fabs(gi) <= tol * std::fabs(delta[i].item<float>());
-      if (settled) done[i] = 1.0f;
+      const int64_t i = active[k], j = static_cast<int64_t>(k);
+      gap_i[i] = gk[j];
+      steps_i[i] = static_cast<float>(level);
+      change_i[i] = mv[j];
+      if (mv[j] <= tol && std::fabs(gk[j]) <= tol * std::fabs(dl[i])) done_i[i] = 1.0f;
       else next.push_back(i);
     }
     active = std::move(next);

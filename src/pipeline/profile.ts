@@ -73,6 +73,8 @@ export class Profile {
    */
   async report(model: Model, sample: AttributionInput | null, saliency: ConfiguredMethod | null, ctx: RunContext, lanes: string[][] = []): Promise<ProfileReport> {
     const wall = (performance.now() - this.t0) / 1000, cpu = process.cpuUsage(this.cpu0);
+    // The run's copies, before the limit's own calls make more.
+    const bytes = { toNative: transferred.toNative - this.bytes0.toNative, fromNative: transferred.fromNative - this.bytes0.fromNative };
     const { forward, forwardBackward } = sample ? await rowTimes(model, sample, saliency, ctx) : { forward: null, forwardBackward: null };
     const seconds = (p: PhaseStat) => p.forward_passes * forward! + p.backward_passes * Math.max((forwardBackward ?? forward!) - forward!, 0);
     const backward = [...this.phases.values()].some((p) => p.backward_passes > 0);
@@ -85,7 +87,7 @@ export class Profile {
     const limit = measured ? outside + busiest : null;
     return {
       wall_s: wall, user_s: cpu.user / 1e6, system_s: cpu.system / 1e6, phases,
-      bytes_to_native: transferred.toNative - this.bytes0.toNative, bytes_from_native: transferred.fromNative - this.bytes0.fromNative,
+      bytes_to_native: bytes.toNative, bytes_from_native: bytes.fromNative,
       forward_row_s: forward, forward_backward_row_s: forwardBackward, limit_s: limit, fraction_of_limit: limit === null ? null : limit / wall,
     };
   }
