@@ -27,6 +27,8 @@ struct Output {
 class TaskWorker : public PromiseWorker {
  public:
   TaskWorker(Napi::Env env, std::function<Output()> fn) : PromiseWorker(env, 0), fn_(std::move(fn)) {}
+  // Keeps a JavaScript object (memory the task writes into) alive until the task has ended.
+  void hold(const Napi::Object& o) { held_ = Napi::Persistent(o); }
 
  protected:
   void Run() override { out_ = fn_(); }
@@ -46,10 +48,12 @@ class TaskWorker : public PromiseWorker {
  private:
   std::function<Output()> fn_;
   Output out_;
+  Napi::ObjectReference held_;
 };
 
-Napi::Value queue(Napi::Env env, std::function<Output()> fn) {
+Napi::Value queue(Napi::Env env, std::function<Output()> fn, const Napi::Object* hold = nullptr) {
   auto* w = new TaskWorker(env, std::move(fn));
+  if (hold) w->hold(*hold);
   w->Queue();
   return w->Promise();
 }
@@ -99,6 +103,23 @@ Napi::Value ComposeMasked(const Napi::CallbackInfo& info) {
   const auto start = integer(info, 3, "start"), end = integer(info, 4, "end");
   auto baseline = tensor(info, 5, "baseline");
   return queue(info.Env(), [=] { return one(K::compose(images, sample, keep, start, end, baseline)); });
+}
+
+// composeMaskedInto(..., out): the rows written into the Float32Array `out` (resolves to nothing),
+// so that a model that takes JavaScript memory gets them without a copy or a new allocation.
+// `out` must not be touched until the promise settles.
+Napi::Value ComposeMaskedInto(const Napi::CallbackInfo& info) {
+  auto images = tensor(info, 0, "images");
+  const auto sample = integer(info, 1, "sample");
+  auto keep = tensor(info, 2, "keep");
+  const auto start = integer(info, 3, "start"), end = integer(info, 4, "end");
+  auto baseline = tensor(info, 5, "baseline");
+  if (info.Length() <= 6 || !info[6].IsTypedArray() || info[6].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+    throw Napi::TypeError::New(info.Env(), "composeMaskedInto: out must be a Float32Array");
+  auto out = info[6].As<Napi::Float32Array>();
+  auto into = torch::from_blob(out.Data(), {static_cast<int64_t>(out.ElementLength())}, torch::kFloat32);
+  const auto held = info[6].As<Napi::Object>();
+  return queue(info.Env(), [=] { K::compose(images, sample, keep, start, end, baseline, into); return Output{}; }, &held);
 }
 
 Napi::Value AccumulateMasks(const Napi::CallbackInfo& info) {
@@ -207,6 +228,7 @@ void InitKernels(Napi::Env env, Napi::Object exports) {
   k.Set("occlusionMasks", Napi::Function::New(env, OcclusionMasks));
   k.Set("occlusionAverage", Napi::Function::New(env, OcclusionAverage));
   k.Set("composeMasked", Napi::Function::New(env, ComposeMasked));
+  k.Set("composeMaskedInto", Napi::Function::New(env, ComposeMaskedInto));
   k.Set("accumulateMasks", Napi::Function::New(env, AccumulateMasks));
   k.Set("gridSegments", Napi::Function::New(env, GridSegments));
   k.Set("slic", Napi::Function::New(env, Slic));

@@ -194,6 +194,8 @@ export interface BlackBoxKernels {
   occlusionAverage(scores: Tensor, masks: Tensor): Promise<Tensor>;
   /** images[sample] * keep + baseline * (1 - keep) for keep rows [start, end); baseline (C) or (C,H,W). */
   composeMasked(images: Tensor, sample: number, keep: Tensor, start: number, end: number, baseline: Tensor): Promise<Tensor>;
+  /** composeMasked's rows written into `out` (exactly their count of values); `out` is not to be touched until it settles. */
+  composeMaskedInto(images: Tensor, sample: number, keep: Tensor, start: number, end: number, baseline: Tensor, out: Float32Array): Promise<void>;
   /** acc + sum_k scores[k] masks[k], float64 (1,H,W); acc null to start from zero. */
   accumulateMasks(acc: Tensor | null, scores: Tensor, masks: Tensor): Promise<Tensor>;
   /** A k x k grid segmentation (H,W). */

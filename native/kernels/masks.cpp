@@ -55,10 +55,9 @@ torch::Tensor occlusion_average(const torch::Tensor& scores, const torch::Tensor
 // compose on the CPU as one loop: the same float operations as the tensor expression below
 // (x * k + b * (1 - k), each rounded to float32), without its four temporaries of K images each.
 // x (1,C,H,W), k (K,1,H,W), b (C,1,1) or (C,H,W), all float32 and contiguous.
-static torch::Tensor compose_cpu(const torch::Tensor& x, const torch::Tensor& k, const torch::Tensor& b) {
+static void compose_cpu(const torch::Tensor& x, const torch::Tensor& k, const torch::Tensor& b, torch::Tensor& out) {
   const int64_t rows = k.size(0), c = x.size(1), hw = x.size(2) * x.size(3);
   const bool per_pixel = b.numel() != c;
-  auto out = torch::empty({rows, c, x.size(2), x.size(3)}, x.options());
   const float *xp = x.data_ptr<float>(), *kp = k.data_ptr<float>(), *bp = b.data_ptr<float>();
   float* op = out.data_ptr<float>();
   for (int64_t r = 0; r < rows; ++r) {
@@ -75,11 +74,10 @@ static torch::Tensor compose_cpu(const torch::Tensor& x, const torch::Tensor& k,
       }
     }
   }
-  return out;
 }
 
 torch::Tensor compose(const torch::Tensor& images, int64_t sample, const torch::Tensor& keep, int64_t start,
-                      int64_t end, const torch::Tensor& baseline) {
+                      int64_t end, const torch::Tensor& baseline, const torch::Tensor& into) {
   require(images.dim() == 4, "compose: images must be (N,C,H,W)");
   require(sample >= 0 && sample < images.size(0), "compose: sample " + std::to_string(sample) + " out of range");
   require(keep.dim() == 4 && keep.size(1) == 1 && keep.size(2) == images.size(2) && keep.size(3) == images.size(3),
@@ -93,8 +91,18 @@ torch::Tensor compose(const torch::Tensor& images, int64_t sample, const torch::
                                       std::to_string(x.size(1)));
   const auto k = keep.narrow(0, start, end - start).to(x.device(), torch::kFloat32);
   const bool plain_baseline = b.numel() == b.size(0) || b.sizes() == x.sizes().slice(1);  // (C,1,1) or (C,H,W)
-  if (x.is_cpu() && plain_baseline) return compose_cpu(x.contiguous(), k.contiguous(), b.contiguous());
-  return (x * k + b.unsqueeze(0) * (1 - k)).contiguous();
+  const std::vector<int64_t> shape{end - start, x.size(1), x.size(2), x.size(3)};
+  if (into.defined()) {
+    require(into.is_cpu() && into.scalar_type() == torch::kFloat32 && into.is_contiguous() && into.numel() == c10::multiply_integers(shape),
+            "compose: the output must be a contiguous CPU float32 tensor of " + shape_str(shape) + " values");
+  }
+  auto out = into.defined() ? into.view(shape) : torch::empty(shape, x.options());
+  if (x.is_cpu() && plain_baseline) {
+    compose_cpu(x.contiguous(), k.contiguous(), b.contiguous(), out);
+  } else {
+    out.copy_(x * k + b.unsqueeze(0) * (1 - k));
+  }
+  return out;
 }
 
 torch::Tensor accumulate_masks(const torch::Tensor& acc, const torch::Tensor& scores, const torch::Tensor& masks) {

@@ -19,9 +19,10 @@ torch::Tensor occlusion_masks(int64_t h, int64_t w, int64_t window_h, int64_t wi
 torch::Tensor occlusion_average(const torch::Tensor& scores, const torch::Tensor& masks);
 
 // images[sample] * keep + baseline * (1 - keep) for keep rows [start, end): (end-start,C,H,W) on
-// the images' device. baseline is (C) (a colour) or (C,H,W).
+// the images' device. baseline is (C) (a colour) or (C,H,W). With `into` (a CPU float32 tensor of
+// that many values, e.g. memory JavaScript hands over) the rows are written there and it is returned.
 torch::Tensor compose(const torch::Tensor& images, int64_t sample, const torch::Tensor& keep, int64_t start,
-                      int64_t end, const torch::Tensor& baseline);
+                      int64_t end, const torch::Tensor& baseline, const torch::Tensor& into = {});
 
 // acc + sum_k scores[k] * masks[k] in float64, (1,H,W); acc may be undefined (start from zero).
 // float64 so that how the masks were split into chunks does not show in the float32 result.

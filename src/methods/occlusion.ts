@@ -10,7 +10,7 @@ import { tensor } from '../native.js';
 import { BaselineName, baselineColour, imagesPerCall } from './blackbox/params.js';
 import { kernels, nativeCall, vector } from './blackbox/kernels.js';
 import { MapBatch } from './blackbox/maps.js';
-import { Scorer, allAtOnce } from './blackbox/scorer.js';
+import { Scorer, allAtOnce, forEachSample } from './blackbox/scorer.js';
 import { costOf, type Method } from './types.js';
 
 /** A size in pixels: one number for both axes, or [height, width]. */
@@ -62,12 +62,12 @@ export const occlusion: Method<OcclusionParams> = {
     const scorer = new Scorer(model, images, imagesPerCall(ctx));
     const maps = new MapBatch(n, c, h, w);
     try {
-      for (let i = 0; i < n; i++) {
+      await forEachSample(n, async (i) => {
         // mask row 0 keeps everything: f_t(x) comes from the same calls as the windows'
         const scores = vector(await scorer.score(i, input.targets[i], allAtOnce(masks), baseline, 'logit'));
         maps.setPlane(i, await nativeCall(() => kernels().occlusionAverage(scores, masks)));
         scores.dispose();
-      }
+      });
     } finally {
       images.dispose(); masks.dispose(); baseline.dispose();
     }

@@ -10,7 +10,7 @@ import { tensor, type Tensor } from '../native.js';
 import { imagesPerCall } from './blackbox/params.js';
 import { kernels, nativeCall, vector } from './blackbox/kernels.js';
 import { MapBatch } from './blackbox/maps.js';
-import { Scorer, madeByChunk } from './blackbox/scorer.js';
+import { Scorer, forEachSample, madeByChunk } from './blackbox/scorer.js';
 import { costOf, type Method } from './types.js';
 
 const Params = z.object({
@@ -43,7 +43,7 @@ export const rise: Method<RiseParams> = {
     const scorer = new Scorer(model, images, imagesPerCall(ctx));
     const maps = new MapBatch(n, 1, h, w);
     try {
-      for (let i = 0; i < n; i++) {
+      await forEachSample(n, async (i) => {
         const draws = await nativeCall(() => k.riseDraws(input.seeds[i], p.N, s, p.p, h, w));
         const masks = madeByChunk(p.N, (a, b) => nativeCall(() => k.riseMasks(draws.grids, draws.shifts, a, b, h, w)));
         // sum_i f_t(x * M_i) M_i, accumulated in float64 a chunk of masks at a time
@@ -56,7 +56,7 @@ export const rise: Method<RiseParams> = {
         });
         maps.setPlane(i, sum.acc!, 1 / (p.N * p.p));
         draws.grids.dispose(); draws.shifts.dispose();
-      }
+      });
     } finally {
       images.dispose(); black.dispose();
     }

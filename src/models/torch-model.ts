@@ -85,12 +85,8 @@ export class TorchModel implements Model {
     return m;
   }
 
-  /** Logits of a native batch, by the forward backend (the black-box methods' entry point). */
+  /** Logits of a native batch, by LibTorch (the black-box methods' entry point when there is no twin). */
   async logitsOf(x: Tensor): Promise<Logits> {
-    if (this.twin) {
-      checkInputShape(this, x.shape);
-      return this.twin.predict(readTensor(x) as Float32Array, x.shape);
-    }
     const y = await this.predictTensor(x);
     try {
       return { data: readTensor(y) as Float32Array, n: y.shape[0], classes: y.shape[1] };

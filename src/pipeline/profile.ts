@@ -3,10 +3,12 @@
  * perturb, align, similarity, chance, store): wall time, the process's CPU user and system time
  * while it ran, calls, and for methods and predictions the forward and backward passes. Then the
  * run's fraction of the physical limit: the passes the work needed times the best per-row time of
- * one pass measured on the same model and device at the end of the run, over the wall time.
- * Phases overlap where the run overlaps work (method lanes, prefetch), so their times may add up
- * to more than the wall time.
+ * one pass on the same model and device (measured at the end of the run, or seen in the run's
+ * own predictions and saliency calls if those were faster), over the wall time. Phases overlap
+ * where the run overlaps work (method lanes, the next perturbations' predictions), so their times
+ * may add up to more than the wall time.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { performance } from 'node:perf_hooks';
 import type { ConfiguredMethod } from '../methods/registry.js';
 import type { AttributionInput, RunContext } from '../methods/types.js';
@@ -24,7 +26,11 @@ export interface ProfileReport {
   /** Bytes copied from JavaScript into native tensors and back. */
   bytes_to_native: number;
   bytes_from_native: number;
-  /** Best per-row seconds of one forward pass (predict) and of one forward + backward (saliency); null where the model has no gradients. */
+  /**
+   * Best per-row seconds of one forward pass (predict) and of one forward + backward (saliency),
+   * measured at the end of the run or seen in its own calls, whichever is less; null where the
+   * model has no gradients.
+   */
   forward_row_s: number | null;
   forward_backward_row_s: number | null;
   /** Seconds the passes would take at those rates, over the wall time. */
@@ -44,6 +50,8 @@ export class Profile {
   private readonly t0 = performance.now();
   private readonly cpu0 = process.cpuUsage();
   private readonly bytes0 = { ...transferred };
+  /** Best per-row seconds seen in the run's own calls: predictions, and saliency (one forward and one backward a row). */
+  private readonly seen = { forward: Infinity, forwardBackward: Infinity };
 
   async time<T>(name: string, fn: () => Promise<T>): Promise<T> {
     const t = performance.now(), c = process.cpuUsage();
@@ -53,6 +61,11 @@ export class Profile {
       const d = process.cpuUsage(c), p = this.stat(name);
       p.wall_s += (performance.now() - t) / 1000; p.user_s += d.user / 1e6; p.system_s += d.system / 1e6; p.calls++;
     }
+  }
+
+  /** A call of `rows` rows that took `seconds`: kept when it beats the best per-row time so far. */
+  observe(kind: 'forward' | 'forwardBackward', seconds: number, rows: number): void {
+    if (rows > 0) this.seen[kind] = Math.min(this.seen[kind], seconds / rows);
   }
 
   passes(name: string, forward: number, backward: number): void {
@@ -75,7 +88,11 @@ export class Profile {
     const wall = (performance.now() - this.t0) / 1000, cpu = process.cpuUsage(this.cpu0);
     // The run's copies, before the limit's own calls make more.
     const bytes = { toNative: transferred.toNative - this.bytes0.toNative, fromNative: transferred.fromNative - this.bytes0.fromNative };
-    const { forward, forwardBackward } = sample ? await rowTimes(model, sample, saliency, ctx) : { forward: null, forwardBackward: null };
+    // The best of the measurement at the end and the run's own calls: this machine's speed can
+    // change during a run, and a limit measured in a slow moment would overstate the fraction.
+    const measuredRows = sample ? await rowTimes(model, sample, saliency, ctx) : { forward: null, forwardBackward: null };
+    const best = (m: number | null, seen: number) => (m === null ? null : Math.min(m, seen));
+    const forward = best(measuredRows.forward, this.seen.forward), forwardBackward = best(measuredRows.forwardBackward, this.seen.forwardBackward);
     const seconds = (p: PhaseStat) => p.forward_passes * forward! + p.backward_passes * Math.max((forwardBackward ?? forward!) - forward!, 0);
     const backward = [...this.phases.values()].some((p) => p.backward_passes > 0);
     const measured = forward !== null && (!backward || forwardBackward !== null);
@@ -100,10 +117,14 @@ export class Profile {
     const profile = new Profile();
     const predict = model.predict;
     // A forward-only method predicts through the model too: its passes are the method's own cost.
-    let inMethods = 0;
+    // Which calls are a method's is told by their async context, as predictions may run while
+    // methods do (the next perturbations' predictions overlap attribution).
+    const inMethod = new AsyncLocalStorage<true>();
     model.predict = async (data, shape) => {
-      if (inMethods > 0) return predict.call(model, data, shape);
+      if (inMethod.getStore()) return predict.call(model, data, shape);
+      const t = performance.now();
       const r = await profile.time('predict', () => predict.call(model, data, shape));
+      profile.observe('forward', (performance.now() - t) / 1000, shape[0]);
       profile.passes('predict', shape[0], 0);
       return r;
     };
@@ -111,16 +132,13 @@ export class Profile {
       params: m.params,
       method: {
         ...m.method,
-        run: async (mm, input, params, ctx) => {
-          inMethods++;
-          try {
-            const r = await profile.time(m.method.name, () => m.method.run(mm, input, params, ctx));
-            profile.passes(m.method.name, r.cost.forwardPasses, r.cost.backwardPasses);
-            return r;
-          } finally {
-            inMethods--;
-          }
-        },
+        run: (mm, input, params, ctx) => inMethod.run(true, async () => {
+          const t = performance.now();
+          const r = await profile.time(m.method.name, () => m.method.run(mm, input, params, ctx));
+          if (m.method.name === 'saliency') profile.observe('forwardBackward', (performance.now() - t) / 1000, r.cost.forwardPasses);
+          profile.passes(m.method.name, r.cost.forwardPasses, r.cost.backwardPasses);
+          return r;
+        }),
       },
     }));
     active = profile;

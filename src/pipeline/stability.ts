@@ -104,24 +104,37 @@ async function scoreBatch(s: StabilitySpec, b: CleanBatch, ctx: RunContext, tick
     ...b, logitT: Float64Array.from(b.targets, (c, i) => b.logits.data[i * b.logits.classes + c]), maps: [],
     lo: shardRange(s.data.size, s.shard)[0], chance: null,
   };
+  const groups = perturbationGroups(s.perturbations, clean.data.length);
+  // A group's perturbations and their predictions are made while the methods explain what comes
+  // before it (the clean maps, the previous group): the model's lanes do not wait on them.
+  const prepare = (g: number) => (g < groups.length ? settledLater(prepareGroup(s, groups[g], clean)) : null);
+  let next = prepare(0);
   // Both twins are explained with the same draws (common random numbers): a stochastic method's
   // own noise then does not count as instability.
   clean.maps = await eachMethod(s, (m) => m.method.run(s.model, { data: clean.data, shape: clean.shape, targets: clean.targets, seeds: seedsFor(s.seed, clean.ids, 'none', m.method.name) }, m.params, ctx));
   const agreement = controlsOf(s) === 'chance' ? await agreementRows(s.methods.map((m) => m.method.name), clean.maps, clean.ids, clean.indices, s.reduce) : [];
   if (controlsOf(s) === 'chance') clean.chance = new ChanceScores(await partnerMaps(s, clean.indices, ctx, (fn) => eachMethod(s, fn)), s.metrics, s.reduce);
-  const groups = perturbationGroups(s.perturbations, clean.data.length);
-  for (const [g, group] of groups.entries()) {
-    await runGroup(s, group, clean, ctx, pairs, gallery, (k) => tick((g + (k + 1) / s.methods.length) / groups.length));
+  for (let g = 0; g < groups.length; g++) {
+    const prepared = await next!;
+    next = prepare(g + 1);
+    await runGroup(s, prepared, clean, ctx, pairs, gallery, (k) => tick((g + (k + 1) / s.methods.length) / groups.length));
   }
   return { pairs, gallery, agreement };
 }
 
+/** p, marked handled: a run that fails before awaiting it does not also end on its rejection. */
+function settledLater<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => {});
+  return p;
+}
+
 /**
- * Most pixel values of perturbed images held at once (2^25 floats, 128 MB). Perturbations are
- * taken in groups up to this size so that each method explains the kept twins of a whole group
- * in one call: fewer, fuller model calls (on 28 x 28 images the 30 default perturbations of a
- * batch of 64 are one group). A sample's result does not depend on the group: rows are explained
- * independently (CPU model calls have a fixed row count; see ScriptModel::kernel_batch).
+ * Most pixel values of one group's perturbed images (2^25 floats, 128 MB; the next group is made
+ * while one is explained, so two may be held at once). Perturbations are taken in groups up to
+ * this size so that each method explains the kept twins of a whole group in one call: fewer,
+ * fuller model calls (on 28 x 28 images the 30 default perturbations of a batch of 64 are one
+ * group). A sample's result does not depend on the group: rows are explained independently (CPU
+ * model calls have a fixed row count; see ScriptModel::kernel_batch).
  */
 const GROUP_VALUES = 2 ** 25;
 
@@ -152,25 +165,33 @@ export function hasBothLanes(methods: readonly ConfiguredMethod[]): boolean {
  * (LibTorch), each lane in method order: one backend's idle moments (its single-threaded kernels,
  * the hops between threads) are then the other's working time, and the CLI gives each backend
  * half the threads (LoadOptions.splitThreads). A method's maps do not depend on what runs beside
- * it.
+ * it. then(result, k), if given, takes each result as it comes, beside the lane's next method.
  */
-async function eachMethod<T>(s: StabilitySpec, fn: (m: ConfiguredMethod, k: number) => Promise<T>): Promise<T[]> {
+async function eachMethod<T, U = T>(
+  s: StabilitySpec, fn: (m: ConfiguredMethod, k: number) => Promise<T>,
+  then: (r: T, k: number) => Promise<U> = async (r) => r as unknown as U,
+): Promise<U[]> {
   const lanes = methodLanes(s);
-  const out: T[] = new Array(s.methods.length);
+  const out: Promise<U>[] = [];
   const settled = await Promise.allSettled(lanes.map(async (lane) => {
     for (const m of lane) {
       const k = s.methods.indexOf(m);
-      out[k] = await fn(m, k);
+      // `then` (scoring the maps) runs beside the lane's next method, not in front of it.
+      out[k] = settledLater(then(await fn(m, k), k));
     }
   }));
   for (const r of settled) if (r.status === 'rejected') throw r.reason;
-  return out;
+  return Promise.all(out);
 }
 
 /** One perturbation's twins inside a group: their pixels, predictions and kept rows. */
 interface Twins { p: PerturbationSpec; data: Float32Array; pred: Int32Array; bad: Set<number>; change: Float64Array; keep: number[] }
 
-async function runGroup(s: StabilitySpec, group: PerturbationSpec[], clean: Clean, ctx: RunContext, pairs: PairRow[], gallery: GalleryRow[], methodDone: (k: number) => void) {
+/** A group's twins, predicted and filtered, and the rows the filter decided. */
+interface PreparedGroup { twins: Twins[]; decided: PairRow[][][] }
+
+/** Perturbs the clean batch by every perturbation of the group, predicts the twins and filters them. */
+async function prepareGroup(s: StabilitySpec, group: PerturbationSpec[], clean: Clean): Promise<PreparedGroup> {
   const [n, c, h, w] = clean.shape, per = c * h * w;
   const all = new Float32Array(group.length * n * per);
   for (const [g, p] of group.entries()) {
@@ -189,6 +210,12 @@ async function runGroup(s: StabilitySpec, group: PerturbationSpec[], clean: Clea
   });
   const decided: PairRow[][][] = twins.map(() => clean.ids.map(() => []));
   for (const [g, t] of twins.entries()) decide(s, t, clean, decided[g]);
+  return { twins, decided };
+}
+
+/** Explains a prepared group's kept twins with every method and scores them against the clean maps. */
+async function runGroup(s: StabilitySpec, { twins, decided }: PreparedGroup, clean: Clean, ctx: RunContext, pairs: PairRow[], gallery: GalleryRow[], methodDone: (k: number) => void) {
+  const [, c, h, w] = clean.shape, per = c * h * w;
   // Every kept twin of the group, in (perturbation, sample) order: one attribution call per method.
   const order = twins.flatMap((t, g) => t.keep.map((i) => ({ g, i })));
   if (order.length) {
@@ -198,13 +225,14 @@ async function runGroup(s: StabilitySpec, group: PerturbationSpec[], clean: Clea
     };
     order.forEach(({ g, i }, r) => kept.data.set(twins[g].data.subarray(i * per, (i + 1) * per), r * per));
     let finished = 0;
-    const scored = await eachMethod(s, async (m, k) => {
+    const scored = await eachMethod(s, (m) => {
       // The twin uses its clean sample's draws (common random numbers), unless the method's draws
       // are its perturbation's own (the random control).
       const seeds = m.method.sharesDraws === false
         ? Uint32Array.from(order, ({ g, i }) => deriveSeed(s.seed, clean.ids[i], twins[g].p.id, m.method.name))
         : seedsFor(s.seed, order.map(({ i }) => clean.ids[i]), 'none', m.method.name);
-      const twin = await m.method.run(s.model, { ...kept, seeds }, m.params, ctx);
+      return m.method.run(s.model, { ...kept, seeds }, m.params, ctx);
+    }, async (twin, k) => {
       const out = { decided: twins.map(() => clean.ids.map((): PairRow[] => [])), gallery: [] as GalleryRow[] };
       let first = 0;
       for (const [g, t] of twins.entries()) {

@@ -32,6 +32,9 @@ test('a profiled stability run: phases, passes counted once, a fraction of the p
   assert.ok(p.phases.occlusion.forward_passes > 48, 'occlusion: a pass per window and image');
   assert.ok(p.bytes_to_native > 16 * 784 * 4, 'pixels went native');
   assert.ok(p.forward_row_s! > 0 && p.forward_backward_row_s! > 0);
+  // The best per-row times count the run's own calls: never slower than its predictions were on average.
+  assert.ok(p.forward_row_s! <= p.phases.predict.wall_s / p.phases.predict.forward_passes, 'forward row time at most the predictions\' average');
+  assert.ok(p.forward_backward_row_s! <= p.phases.saliency.wall_s / p.phases.saliency.forward_passes, 'forward+backward row time at most saliency\'s average');
   assert.ok(p.fraction_of_limit! > 0 && Number.isFinite(p.fraction_of_limit!), `fraction ${p.fraction_of_limit}`);
   assert.ok(existsSync(`${out}.profile.json`));
   assert.is(JSON.parse(readFileSync(`${out}.profile.json`, 'utf8')).phases.saliency.forward_passes, 48);

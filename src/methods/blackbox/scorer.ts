@@ -1,15 +1,16 @@
 /**
- * Model calls on masked composites of one sample. Composites are made natively (compose kernel);
- * a TorchModel takes them as they are (logitsOf: LibTorch, or its ONNX forward twin), any other
- * model gets them read back and through model.predict. A call never mixes samples, and a sample's chunks are fixed by the
- * internal batch size alone, so a sample's scores do not depend on the batch it came in.
+ * Model calls on masked composites of one sample, made natively (compose kernel). A TorchModel
+ * that runs its forward passes in LibTorch takes them as native tensors; a model that runs in
+ * onnxruntime (an ONNX model, a forward twin) gets them written straight into JavaScript buffers
+ * the scorer reuses, so composites are neither copied back nor allocated call by call. A call
+ * never mixes samples, and a sample's chunks are fixed by the internal batch size alone, so a
+ * sample's scores do not depend on the batch it came in.
  */
 import { UserError } from '../../errors.js';
 import type { Tensor } from '../../native.js';
 import { checkInputShape, type Logits, type Model } from '../../models/model.js';
 import { TorchModel } from '../../models/torch-model.js';
 import { kernels, nativeCall } from './kernels.js';
-import { readTensor } from '../../native.js';
 
 /** keep masks [start, end) of the rows a source holds, and how to let go of them. */
 export interface MaskChunk {
@@ -36,19 +37,41 @@ export function madeByChunk(count: number, make: (start: number, end: number) =>
   return { count, chunk: async (start, end) => ({ keep: await make(start, end), start: 0, end: end - start, owned: true }) };
 }
 
+/** Samples of a batch explained at once (their model calls still run one at a time). */
+const SAMPLES_IN_FLIGHT = 2;
+
+/**
+ * one(i) for every sample of a batch, SAMPLES_IN_FLIGHT at a time: one sample's kernels (masks,
+ * composites, fits, averages) run on the engine's threads while another's model call runs, so the
+ * model is not left waiting on the hops between threads. Each sample's numbers are its own.
+ */
+export async function forEachSample(n: number, one: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const settled = await Promise.allSettled(Array.from({ length: Math.min(SAMPLES_IN_FLIGHT, n) }, async () => {
+    for (let i = next++; i < n; i = next++) await one(i);
+  }));
+  for (const r of settled) if (r.status === 'rejected') throw r.reason;
+}
+
 /** f_t as the target logit, or as the target's softmax probability (RISE). */
 export type ScoreKind = 'logit' | 'probability';
 
 export class Scorer {
   /** Images pushed through the model so far. */
   forwardPasses = 0;
+  /** Whether the model takes native tensors (LibTorch); else composites go to model.predict. */
+  private readonly native: boolean;
+  /** Free buffers of perCall composites, for model.predict (one per sample in flight). */
+  private readonly buffers: Float32Array[] = [];
 
   constructor(
     private readonly model: Model,
     /** The batch (N,C,H,W), native. */
     private readonly images: Tensor,
     private readonly perCall: number,
-  ) {}
+  ) {
+    this.native = model instanceof TorchModel && model.forwardBackend === 'libtorch';
+  }
 
   /**
    * Scores of sample `sample`'s composites (one per mask of `masks`) for class `target`.
@@ -63,8 +86,7 @@ export class Scorer {
       const end = Math.min(masks.count, start + this.perCall);
       const chunk = await masks.chunk(start, end);
       try {
-        const composite = await nativeCall(() => kernels().composeMasked(this.images, sample, chunk.keep, chunk.start, chunk.end, baseline));
-        const logits = await this.predict(composite);
+        const logits = await this.logits(sample, chunk, baseline);
         const scores = targetScores(logits, target, kind);
         out.set(scores, start);
         if (onChunk) await onChunk(chunk, scores);
@@ -75,15 +97,27 @@ export class Scorer {
     return out;
   }
 
-  private async predict(composite: Tensor): Promise<Logits> {
-    const shape = composite.shape;
-    this.forwardPasses += shape[0];
+  /** The model's logits on the composites of `chunk`'s masks. */
+  private async logits(sample: number, chunk: MaskChunk, baseline: Tensor): Promise<Logits> {
+    const [, c, h, w] = this.images.shape, rows = chunk.end - chunk.start;
+    const shape = [rows, c, h, w];
+    checkInputShape(this.model, shape);
+    this.forwardPasses += rows;
+    if (this.native) {
+      const composite = await nativeCall(() => kernels().composeMasked(this.images, sample, chunk.keep, chunk.start, chunk.end, baseline));
+      try {
+        return await (this.model as TorchModel).logitsOf(composite);
+      } finally {
+        composite.dispose();
+      }
+    }
+    const buffer = this.buffers.pop() ?? new Float32Array(this.perCall * c * h * w);
     try {
-      if (this.model instanceof TorchModel) return await this.model.logitsOf(composite);
-      checkInputShape(this.model, shape);
-      return await this.model.predict(readTensor(composite) as Float32Array, shape);
+      const into = buffer.subarray(0, rows * c * h * w);
+      await nativeCall(() => kernels().composeMaskedInto(this.images, sample, chunk.keep, chunk.start, chunk.end, baseline, into));
+      return await this.model.predict(into, shape);
     } finally {
-      composite.dispose();
+      this.buffers.push(buffer);
     }
   }
 }

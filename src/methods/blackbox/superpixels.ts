@@ -9,7 +9,7 @@ import { costOf, type Attribution, type AttributionInput, type RunContext } from
 import { kernels, nativeCall } from './kernels.js';
 import { MapBatch } from './maps.js';
 import { baselineColour, imagesPerCall, type BaselineName } from './params.js';
-import { Scorer, madeByChunk } from './scorer.js';
+import { Scorer, forEachSample, madeByChunk } from './scorer.js';
 import { segment } from './segmentation.js';
 
 export interface SuperpixelParams {
@@ -26,9 +26,6 @@ export interface SuperpixelSample {
   /** f_t of the composite of each row of z (S,M), in row order. */
   score(z: Tensor): Promise<Float32Array>;
 }
-
-/** Samples of a batch explained at once (their model calls still run one at a time). */
-const SAMPLES_IN_FLIGHT = 2;
 
 /** Runs `explain` (z, scores -> per-segment coefficients (M)) for every sample of the batch. */
 export async function explainSuperpixels(
@@ -50,13 +47,7 @@ export async function explainSuperpixels(
         maps.setPlane(i, await nativeCall(() => kernels().segmentValues(segs.labels, i, coef)));
         coef.dispose();
       };
-      // Samples in flight side by side: one's kernels (masks, composites, the fit) run on the
-      // engine's threads while another's model call runs. Each sample's numbers are its own.
-      let next = 0;
-      const settled = await Promise.allSettled(Array.from({ length: Math.min(SAMPLES_IN_FLIGHT, n) }, async () => {
-        for (let i = next++; i < n; i = next++) await one(i);
-      }));
-      for (const r of settled) if (r.status === 'rejected') throw r.reason;
+      await forEachSample(n, one);
     } finally {
       segs.dispose();
     }

@@ -3,7 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { tensor, type Tensor } from '../../../src/native.js';
 import { kernels } from '../../../src/methods/blackbox/kernels.js';
-import { maxDiff } from '../../helpers.js';
+import { maxDiff, throwsWith } from '../../helpers.js';
 import { bitEqual, prng, randomArray } from './linear-model.js';
 
 const k = () => kernels();
@@ -46,6 +46,23 @@ test('composeMasked: x * keep + baseline * (1 - keep), per sample, rows [start, 
     for (let c = 0; c < 2; c++) for (let p = 0; p < 4; p++) expect.push(img[c * 4 + p] * mask[p] + (c === 0 ? -1 : -2) * (1 - mask[p]));
   }
   assert.equal(Array.from(f32(out)), expect);
+});
+
+test('composeMaskedInto: the same rows, written into a view of a JavaScript buffer; a wrong size is refused', async () => {
+  const x = tensor(Float32Array.from({ length: 2 * 3 * 4 * 4 }, (_, i) => Math.sin(i)), [2, 3, 4, 4]);
+  const keep = tensor(Float32Array.from({ length: 5 * 16 }, (_, i) => (i * 7) % 5 / 4), [5, 1, 4, 4]);
+  const baseline = tensor(Float32Array.from({ length: 3 * 16 }, (_, i) => -i / 10), [3, 4, 4]);
+  const want = f32(await k().composeMasked(x, 1, keep, 1, 4, baseline));
+  const buffer = new Float32Array(want.length + 5).fill(7);
+  await k().composeMaskedInto(x, 1, keep, 1, 4, baseline, buffer.subarray(0, want.length));
+  assert.equal(Array.from(buffer.subarray(0, want.length)), Array.from(want));
+  assert.equal(Array.from(buffer.subarray(want.length)), [7, 7, 7, 7, 7], 'nothing written past the view');
+  const colour = tensor(Float32Array.of(0.25, 0.5, 0.75), [3]);
+  const plain = f32(await k().composeMasked(x, 0, keep, 0, 5, colour));
+  const into = new Float32Array(plain.length);
+  await k().composeMaskedInto(x, 0, keep, 0, 5, colour, into);
+  assert.equal(Array.from(into), Array.from(plain));
+  await throwsWith(k().composeMaskedInto(x, 0, keep, 0, 5, colour, new Float32Array(plain.length - 1)), Error, 'contiguous CPU float32 tensor of [5, 3, 4, 4] values');
 });
 
 test('gridSegments: exact K x K blocks', async () => {
