@@ -12,6 +12,9 @@
                                           nn.MaxPool2d) beside one it leaves to LibTorch (3 x 3, stride 1)
   test/fixtures/models/pools_input.bin    float32 (6,1,8,8) inputs full of ties; pools_target.bin int32 (6)
   test/fixtures/models/pools_grad.bin     float32 (6,1,8,8) d logit[target] / d input (PyTorch's kernel)
+  test/fixtures/models/pool_nan*.          a 2 x 2 max pool alone (its windows are the logits) on (8,2,9,19)
+                                          inputs with NaN, +-inf and ties: PyTorch's logits, targets and
+                                          gradients (FIXTURES=pool_nan makes only these)
 
 Deterministic (seed 0). Never run by the product; rerun only to change the fixtures.
 """
@@ -22,6 +25,37 @@ import torch.nn.functional as F
 
 torch.manual_seed(0)
 out = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'test', 'fixtures', 'models')
+
+
+class PoolOnly(nn.Module):
+    """The pooled values as logits: each class is one window's maximum."""
+    def forward(self, x):
+        return torch.flatten(F.max_pool2d(x, 2), 1)
+
+
+def pool_nan_fixtures():
+    # NaNs, infinities and ties in every position of the window, rows of 9 windows (two full
+    # SSE2 groups of four and one left over) and of 4, odd sizes (the last row and column drop)
+    g = torch.Generator().manual_seed(1)
+    x = (torch.randint(-2, 3, (8, 2, 9, 19), generator=g).float() * 0.5)
+    specials = torch.tensor([float('nan'), float('inf'), float('-inf')])
+    pick = torch.randint(0, 12, x.shape, generator=g)
+    x = torch.where(pick < 3, specials[pick.clamp(max=2)], x).requires_grad_(True)
+    model = PoolOnly().eval()
+    logits = model(x)
+    # the target: a window per image, spread over the grid
+    target = torch.arange(8) * 7 % logits.shape[1]
+    grad, = torch.autograd.grad(logits.gather(1, target[:, None]).sum(), x)
+    torch.jit.script(model).save(os.path.join(out, 'pool_nan.ts.pt'))
+    x.detach().numpy().tofile(os.path.join(out, 'pool_nan_input.bin'))
+    logits.detach().numpy().tofile(os.path.join(out, 'pool_nan_logits.bin'))
+    target.int().numpy().tofile(os.path.join(out, 'pool_nan_target.bin'))
+    grad.numpy().tofile(os.path.join(out, 'pool_nan_grad.bin'))
+
+
+if os.environ.get('FIXTURES') == 'pool_nan':
+    pool_nan_fixtures()
+    raise SystemExit(0)
 
 
 class Block(nn.Module):
@@ -107,4 +141,6 @@ torch.jit.script(pools).save(os.path.join(out, 'pools.ts.pt'))
 xp.detach().numpy().tofile(os.path.join(out, 'pools_input.bin'))
 target.int().numpy().tofile(os.path.join(out, 'pools_target.bin'))
 grad.numpy().tofile(os.path.join(out, 'pools_grad.bin'))
+
+pool_nan_fixtures()
 print('wrote fixtures to', os.path.normpath(out))

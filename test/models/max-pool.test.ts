@@ -37,4 +37,28 @@ test('gradients through the pools equal PyTorch\'s on inputs full of ties (first
   assert.ok(nonzero > 50, `the fixture routes gradient to ${nonzero} inputs`);
 });
 
+test('NaN, infinities and ties: the same maxima and the same window positions as PyTorch\'s kernel, in the vector loop and the scalar tail', async () => {
+  // A pool alone, its windows the logits: the forward values are PyTorch's bit for bit, and the
+  // gradient of one window reaches the input PyTorch picks (the first maximum, the last NaN).
+  const m = await TorchModel.load(fixture('models', 'pool_nan.ts.pt'), { threads: 1, device: testDevice() });
+  assert.is(m.handle.fastMaxPools, 1);
+  const data = readF32(fixture('models', 'pool_nan_input.bin'));
+  const shape = [8, 2, 9, 19] as [number, number, number, number];
+  const logits = await m.predict(data, shape);
+  const want = readF32(fixture('models', 'pool_nan_logits.bin'));
+  assert.is(logits.data.length, want.length);
+  let nan = 0;
+  for (let i = 0; i < want.length; i++) {
+    assert.ok(Object.is(logits.data[i], want[i]), `window ${i}: ${logits.data[i]} vs ${want[i]}`);
+    nan += Number.isNaN(want[i]) ? 1 : 0;
+  }
+  assert.ok(nan > 20 && nan < want.length / 2, `the fixture has ${nan} NaN windows`);
+  const b = readFileSync(fixture('models', 'pool_nan_target.bin'));
+  const targets = new Int32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length));
+  const r = await saliency.run(m, { data, shape, targets, seeds: new Uint32Array(8) }, saliency.params.parse({ abs: false }), {});
+  const grad = readF32(fixture('models', 'pool_nan_grad.bin'));
+  for (let i = 0; i < grad.length; i++) assert.ok(Object.is(r.maps[i], grad[i]) || (r.maps[i] === 0 && grad[i] === 0), `input ${i}: ${r.maps[i]} vs ${grad[i]}`);
+  assert.is(grad.filter((v) => v !== 0).length, 8, 'one input a sample gets the gradient');
+});
+
 test.run();
