@@ -4,6 +4,7 @@
 #include <torch/csrc/jit/ir/ir.h>
 #include <torch/library.h>
 #include <torch/torch.h>
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <unordered_set>
@@ -20,13 +21,15 @@ using torch::autograd::tensor_list;
 
 #if defined(__SSE2__)
 // Four windows of a row pair at once, the same steps as the scalar loop below as SSE2 selects
-// (compilers do not vectorise that loop: its stride-2 loads and byte stores). Returns the next
-// window to do.
+// (compilers do not vectorise that loop: its stride-2 loads and byte stores). A row whose width is
+// not a multiple of four ends with the last four windows again, overlapping (each window's result
+// depends on its own pixels only). Returns the windows done: all of them, or none when under four.
 int64_t pool_row_sse2(const float* r0, const float* r1, int64_t wo, float* o, uint8_t* a) {
   const auto pick = [](__m128 c, __m128 yes, __m128 no) { return _mm_or_ps(_mm_and_ps(c, yes), _mm_andnot_ps(c, no)); };
   const auto moves = [](__m128 v, __m128 m) { return _mm_or_ps(_mm_cmpgt_ps(v, m), _mm_cmpunord_ps(v, v)); };
-  int64_t ox = 0;
-  for (; ox + 4 <= wo; ox += 4) {
+  if (wo < 4) return 0;
+  for (int64_t ox = 0;; ox += 4) {
+    ox = std::min(ox, wo - 4);
     const __m128 a0 = _mm_loadu_ps(r0 + 2 * ox), a1 = _mm_loadu_ps(r0 + 2 * ox + 4);
     const __m128 b0 = _mm_loadu_ps(r1 + 2 * ox), b1 = _mm_loadu_ps(r1 + 2 * ox + 4);
     const __m128 v0 = _mm_shuffle_ps(a0, a1, _MM_SHUFFLE(2, 0, 2, 0)), v1 = _mm_shuffle_ps(a0, a1, _MM_SHUFFLE(3, 1, 3, 1));
@@ -41,8 +44,8 @@ int64_t pool_row_sse2(const float* r0, const float* r1, int64_t wo, float* o, ui
     const __m128i bytes = _mm_packus_epi16(_mm_packs_epi32(i3, i3), _mm_setzero_si128());
     const int32_t four = _mm_cvtsi128_si32(bytes);
     std::memcpy(a + ox, &four, 4);
+    if (ox + 4 == wo) return wo;
   }
-  return ox;
 }
 #endif
 
