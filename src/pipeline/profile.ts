@@ -4,7 +4,7 @@
  * while it ran, calls, and for methods and predictions the forward and backward passes. Then the
  * run's fraction of the physical limit: the passes the work needed times the best per-row time of
  * one pass on the same model and device (measured at the end of the run, or seen in the run's
- * own predictions and saliency calls if those were faster), over the wall time. Phases overlap
+ * own predictions and gradient calls if those were faster), over the wall time. Phases overlap
  * where the run overlaps work (method lanes, the next perturbations' predictions), so their times
  * may add up to more than the wall time.
  */
@@ -33,6 +33,8 @@ export interface ProfileReport {
    */
   forward_row_s: number | null;
   forward_backward_row_s: number | null;
+  /** Best per-row seconds of each layer method's own calls (its limit's rate; null where not measured). */
+  method_row_s: Record<string, number | null>;
   /** Seconds the passes would take at those rates, over the wall time. */
   limit_s: number | null;
   fraction_of_limit: number | null;
@@ -50,22 +52,32 @@ export class Profile {
   private readonly t0 = performance.now();
   private readonly cpu0 = process.cpuUsage();
   private readonly bytes0 = { ...transferred };
-  /** Best per-row seconds seen in the run's own calls: predictions, and saliency (one forward and one backward a row). */
-  private readonly seen = { forward: Infinity, forwardBackward: Infinity };
+  /**
+   * Best per-row seconds seen in the run's own calls, by kind: `forward` (predictions),
+   * `forward+backward` (every gradient method's calls, per forward pass) and each layer method by
+   * name (its backward stops at its layer).
+   */
+  private readonly seen = new Map<string, number>();
 
-  async time<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  /** fn timed as phase `name`; `done` gets the seconds it took (the ones the phase counts) and its result. */
+  async time<T>(name: string, fn: () => Promise<T>, done?: (seconds: number, result: T) => void): Promise<T> {
     const t = performance.now(), c = process.cpuUsage();
+    let seconds = 0;
+    let result: T;
     try {
-      return await fn();
+      result = await fn();
     } finally {
       const d = process.cpuUsage(c), p = this.stat(name);
-      p.wall_s += (performance.now() - t) / 1000; p.user_s += d.user / 1e6; p.system_s += d.system / 1e6; p.calls++;
+      seconds = (performance.now() - t) / 1000;
+      p.wall_s += seconds; p.user_s += d.user / 1e6; p.system_s += d.system / 1e6; p.calls++;
     }
+    done?.(seconds, result);
+    return result;
   }
 
   /** A call of `rows` rows that took `seconds`: kept when it beats the best per-row time so far. */
-  observe(kind: 'forward' | 'forwardBackward', seconds: number, rows: number): void {
-    if (rows > 0) this.seen[kind] = Math.min(this.seen[kind], seconds / rows);
+  observe(kind: string, seconds: number, rows: number): void {
+    if (rows > 0) this.seen.set(kind, Math.min(this.seen.get(kind) ?? Infinity, seconds / rows));
   }
 
   passes(name: string, forward: number, backward: number): void {
@@ -80,32 +92,37 @@ export class Profile {
   }
 
   /**
-   * The report, with the physical limit measured on `model` with a batch like `sample`'s. Methods
-   * in `lanes` ran side by side (each backend on its share of the cores, as the row times were
-   * measured), so the limit takes the busiest lane's passes, not their sum.
+   * The report, with the physical limit measured on `model` with a batch like `sample`'s, and
+   * each of `layerMethods` (Grad-CAM: a backward that stops at its layer, cheaper than a full one)
+   * at its own best per-row time. Methods in `lanes` ran side by side (each backend on its share
+   * of the cores, as the row times were measured), so the limit takes the busiest lane's passes,
+   * not their sum.
    */
-  async report(model: Model, sample: AttributionInput | null, saliency: ConfiguredMethod | null, ctx: RunContext, lanes: string[][] = []): Promise<ProfileReport> {
+  async report(model: Model, sample: AttributionInput | null, saliency: ConfiguredMethod | null, ctx: RunContext, lanes: string[][] = [], layerMethods: ConfiguredMethod[] = []): Promise<ProfileReport> {
     const wall = (performance.now() - this.t0) / 1000, cpu = process.cpuUsage(this.cpu0);
     // The run's copies, before the limit's own calls make more.
     const bytes = { toNative: transferred.toNative - this.bytes0.toNative, fromNative: transferred.fromNative - this.bytes0.fromNative };
     // The best of the measurement at the end and the run's own calls: this machine's speed can
     // change during a run, and a limit measured in a slow moment would overstate the fraction.
-    const measuredRows = sample ? await rowTimes(model, sample, saliency, ctx) : { forward: null, forwardBackward: null };
-    const best = (m: number | null, seen: number) => (m === null ? null : Math.min(m, seen));
-    const forward = best(measuredRows.forward, this.seen.forward), forwardBackward = best(measuredRows.forwardBackward, this.seen.forwardBackward);
-    const seconds = (p: PhaseStat) => p.forward_passes * forward! + p.backward_passes * Math.max((forwardBackward ?? forward!) - forward!, 0);
-    const backward = [...this.phases.values()].some((p) => p.backward_passes > 0);
+    const rows = sample ? await rowTimes(model, sample, { forward: null, 'forward+backward': saliency, ...Object.fromEntries(layerMethods.map((m) => [m.method.name, m])) }, ctx) : {};
+    const best = (kind: string) => (rows[kind] == null ? null : Math.min(rows[kind]!, this.seen.get(kind) ?? Infinity));
+    const forward = best('forward'), forwardBackward = best('forward+backward');
+    const own = new Map(layerMethods.map((m) => [m.method.name, best(m.method.name)]));
+    const seconds = (name: string, p: PhaseStat) => (own.get(name) != null ? p.forward_passes * own.get(name)!
+      : p.forward_passes * forward! + p.backward_passes * Math.max((forwardBackward ?? forward!) - forward!, 0));
+    const backward = [...this.phases].some(([n, p]) => p.backward_passes > 0 && own.get(n) == null);
     const measured = forward !== null && (!backward || forwardBackward !== null);
     const phases = Object.fromEntries([...this.phases].map(([n, p]) => [n, measured && p.forward_passes + p.backward_passes > 0
-      ? { ...p, limit_s: seconds(p), fraction_of_limit: seconds(p) / p.wall_s } : { ...p }]));
+      ? { ...p, limit_s: seconds(n, p), fraction_of_limit: seconds(n, p) / p.wall_s } : { ...p }]));
     const inLane = new Set(lanes.length > 1 ? lanes.flat() : []);
-    const outside = [...this.phases].filter(([n]) => !inLane.has(n)).reduce((a, [, p]) => a + seconds(p), 0);
-    const busiest = Math.max(0, ...(lanes.length > 1 ? lanes : []).map((l) => l.reduce((a, n) => a + (this.phases.has(n) ? seconds(this.phases.get(n)!) : 0), 0)));
+    const outside = [...this.phases].filter(([n]) => !inLane.has(n)).reduce((a, [n, p]) => a + seconds(n, p), 0);
+    const busiest = Math.max(0, ...(lanes.length > 1 ? lanes : []).map((l) => l.reduce((a, n) => a + (this.phases.has(n) ? seconds(n, this.phases.get(n)!) : 0), 0)));
     const limit = measured ? outside + busiest : null;
     return {
       wall_s: wall, user_s: cpu.user / 1e6, system_s: cpu.system / 1e6, phases,
       bytes_to_native: bytes.toNative, bytes_from_native: bytes.fromNative,
-      forward_row_s: forward, forward_backward_row_s: forwardBackward, limit_s: limit, fraction_of_limit: limit === null ? null : limit / wall,
+      forward_row_s: forward, forward_backward_row_s: forwardBackward, method_row_s: Object.fromEntries(own),
+      limit_s: limit, fraction_of_limit: limit === null ? null : limit / wall,
     };
   }
 
@@ -122,23 +139,23 @@ export class Profile {
     const inMethod = new AsyncLocalStorage<true>();
     model.predict = async (data, shape) => {
       if (inMethod.getStore()) return predict.call(model, data, shape);
-      const t = performance.now();
-      const r = await profile.time('predict', () => predict.call(model, data, shape));
-      profile.observe('forward', (performance.now() - t) / 1000, shape[0]);
-      profile.passes('predict', shape[0], 0);
-      return r;
+      return profile.time('predict', () => predict.call(model, data, shape), (seconds) => {
+        profile.observe('forward', seconds, shape[0]);
+        profile.passes('predict', shape[0], 0);
+      });
     };
     const timed = methods.map((m): ConfiguredMethod => ({
       params: m.params,
       method: {
         ...m.method,
-        run: (mm, input, params, ctx) => inMethod.run(true, async () => {
-          const t = performance.now();
-          const r = await profile.time(m.method.name, () => m.method.run(mm, input, params, ctx));
-          if (m.method.name === 'saliency') profile.observe('forwardBackward', (performance.now() - t) / 1000, r.cost.forwardPasses);
+        run: (mm, input, params, ctx) => inMethod.run(true, () => profile.time(m.method.name, () => m.method.run(mm, input, params, ctx), (seconds, r) => {
+          // Every gradient call measures the rate of a forward and backward: per forward pass,
+          // which counts a method's extra forwards (IG's f(x0)) as full pairs and so never makes
+          // a limit its own calls beat. A layer method's backward is shorter: its own rate.
+          const kind = m.method.needs.includes('layer') ? m.method.name : r.cost.backwardPasses > 0 ? 'forward+backward' : null;
+          if (kind) profile.observe(kind, seconds, r.cost.forwardPasses);
           profile.passes(m.method.name, r.cost.forwardPasses, r.cost.backwardPasses);
-          return r;
-        }),
+        })),
       },
     }));
     active = profile;
@@ -155,13 +172,13 @@ export class Profile {
 const LIMIT_VALUES = 2 ** 24;
 
 /**
- * Best per-row times of predict and of saliency (one forward and one backward per row): the best
- * of three calls at each of two batch sizes, the largest (LIMIT_VALUES) and a quarter of it, of
- * the sample tiled. Small calls pay per-call costs (and, on the CPU, padding to the fixed kernel
- * batch) that the run's large calls do not; the largest can fall out of the caches, and which size
- * is fastest differs by backend.
+ * Best per-row times of predict (`forward: null`) and of each method named (null where it cannot
+ * run): the best of three calls at each of two batch sizes, the largest (LIMIT_VALUES) and a
+ * quarter of it, of the sample tiled. Small calls pay per-call costs (and, on the CPU, padding to
+ * the fixed kernel batch) that the run's large calls do not; the largest can fall out of the
+ * caches, and which size is fastest differs by backend.
  */
-async function rowTimes(model: Model, sample: AttributionInput, saliency: ConfiguredMethod | null, ctx: RunContext): Promise<{ forward: number | null; forwardBackward: number | null }> {
+async function rowTimes(model: Model, sample: AttributionInput, kinds: Record<string, ConfiguredMethod | null>, ctx: RunContext): Promise<Record<string, number | null>> {
   const [n, c, h, w] = sample.shape, per = c * h * w;
   const most = Math.max(8, Math.min(4096, Math.floor(LIMIT_VALUES / per)));
   const tiled = (rows: number): AttributionInput => {
@@ -177,7 +194,10 @@ async function rowTimes(model: Model, sample: AttributionInput, saliency: Config
     }
     return b;
   };
-  const forward = await best((input) => model.predict(input.data, input.shape));
-  const forwardBackward = saliency ? await best((input) => saliency.method.run(model, input, saliency.params, ctx)).catch(() => null) : null;
-  return { forward, forwardBackward };
+  const out: Record<string, number | null> = {};
+  for (const [kind, m] of Object.entries(kinds)) {
+    out[kind] = kind === 'forward' ? await best((input) => model.predict(input.data, input.shape))
+      : m ? await best((input) => m.method.run(model, input, m.params, ctx)).catch(() => null) : null;
+  }
+  return out;
 }

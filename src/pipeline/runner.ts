@@ -129,7 +129,8 @@ export async function runKind<S extends RunBase>(kind: RunKind<S>, s: S): Promis
   if (!s.profile) return loop(kind, s);
   const { result, profile } = await Profile.around(s.model, s.methods, (methods) => loop(kind, { ...s, methods }));
   const saliency = s.model instanceof TorchModel ? configure({ name: 'saliency' }) : null;
-  const report = await profile.report(s.model, await limitSample(s), saliency, { internalBatchSize: s.internalBatchSize }, kind.lanes?.(s) ?? []);
+  const layerMethods = s.model instanceof TorchModel ? s.methods.filter((m) => m.method.needs.includes('layer')) : [];
+  const report = await profile.report(s.model, await limitSample(s), saliency, { internalBatchSize: s.internalBatchSize }, kind.lanes?.(s) ?? [], layerMethods);
   writeFileSync(`${s.out}.profile.json`, JSON.stringify(report, null, 1) + '\n');
   return { ...result, profile: report };
 }

@@ -18,7 +18,7 @@ test('a profiled stability run: phases, passes counted once, a fraction of the p
   const { metrics, reduce } = presetValues('default');
   const out = join(dir, 'run.duckdb');
   const r = await runStability({
-    model, data: await openDataset('synthetic:16:1x28x28:10'), methods: ['saliency', 'occlusion'].map((name) => configure({ name })),
+    model, data: await openDataset('synthetic:16:1x28x28:10'), methods: ['saliency', 'occlusion', 'gradcam'].map((name) => configure({ name })),
     perturbations: parsePerturbations('hflip,brightness:1.2'), metrics, reduce, filter: { kind: 'none' }, controls: 'none',
     seed: 0, batchSize: 8, gallery: 0, out, profile: true,
   });
@@ -36,6 +36,12 @@ test('a profiled stability run: phases, passes counted once, a fraction of the p
   assert.ok(p.forward_row_s! <= p.phases.predict.wall_s / p.phases.predict.forward_passes, 'forward row time at most the predictions\' average');
   assert.ok(p.forward_backward_row_s! <= p.phases.saliency.wall_s / p.phases.saliency.forward_passes, 'forward+backward row time at most saliency\'s average');
   assert.ok(p.fraction_of_limit! > 0 && Number.isFinite(p.fraction_of_limit!), `fraction ${p.fraction_of_limit}`);
+  // Grad-CAM's backward stops at its layer: its limit is its passes at its own best row time, not a full backward's.
+  assert.ok(p.method_row_s.gradcam! > 0, 'Grad-CAM row time measured');
+  assert.ok(Math.abs(p.phases.gradcam.limit_s! - p.phases.gradcam.forward_passes * p.method_row_s.gradcam!) < 1e-12, 'Grad-CAM limit at its own rate');
+  assert.ok(p.method_row_s.gradcam! <= p.phases.gradcam.wall_s / p.phases.gradcam.forward_passes, 'at most its own calls\' average');
+  // A limit the run's own calls beat is no limit: each method's fraction is at most 1.
+  for (const m of ['saliency', 'gradcam']) assert.ok(p.phases[m].fraction_of_limit! <= 1 + 1e-9, `${m}: ${p.phases[m].fraction_of_limit}`);
   assert.ok(existsSync(`${out}.profile.json`));
   assert.is(JSON.parse(readFileSync(`${out}.profile.json`, 'utf8')).phases.saliency.forward_passes, 48);
 });
