@@ -96,30 +96,32 @@ Napi::Value OcclusionAverage(const Napi::CallbackInfo& info) {
   return queue(info.Env(), [=] { return one(K::occlusion_average(scores, masks)); });
 }
 
-Napi::Value ComposeMasked(const Napi::CallbackInfo& info) {
+// composeMasked's and composeMaskedInto's first six arguments, as K::compose takes them.
+std::function<torch::Tensor(const torch::Tensor&)> compose_call(const Napi::CallbackInfo& info) {
   auto images = tensor(info, 0, "images");
   const auto sample = integer(info, 1, "sample");
   auto keep = tensor(info, 2, "keep");
   const auto start = integer(info, 3, "start"), end = integer(info, 4, "end");
   auto baseline = tensor(info, 5, "baseline");
-  return queue(info.Env(), [=] { return one(K::compose(images, sample, keep, start, end, baseline)); });
+  return [=](const torch::Tensor& into) { return K::compose(images, sample, keep, start, end, baseline, into); };
+}
+
+Napi::Value ComposeMasked(const Napi::CallbackInfo& info) {
+  auto compose = compose_call(info);
+  return queue(info.Env(), [=] { return one(compose({})); });
 }
 
 // composeMaskedInto(..., out): the rows written into the Float32Array `out` (resolves to nothing),
 // so that a model that takes JavaScript memory gets them without a copy or a new allocation.
 // `out` must not be touched until the promise settles.
 Napi::Value ComposeMaskedInto(const Napi::CallbackInfo& info) {
-  auto images = tensor(info, 0, "images");
-  const auto sample = integer(info, 1, "sample");
-  auto keep = tensor(info, 2, "keep");
-  const auto start = integer(info, 3, "start"), end = integer(info, 4, "end");
-  auto baseline = tensor(info, 5, "baseline");
+  auto compose = compose_call(info);
   if (info.Length() <= 6 || !info[6].IsTypedArray() || info[6].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
     throw Napi::TypeError::New(info.Env(), "composeMaskedInto: out must be a Float32Array");
   auto out = info[6].As<Napi::Float32Array>();
   auto into = torch::from_blob(out.Data(), {static_cast<int64_t>(out.ElementLength())}, torch::kFloat32);
   const auto held = info[6].As<Napi::Object>();
-  return queue(info.Env(), [=] { K::compose(images, sample, keep, start, end, baseline, into); return Output{}; }, &held);
+  return queue(info.Env(), [=] { compose(into); return Output{}; }, &held);
 }
 
 Napi::Value AccumulateMasks(const Napi::CallbackInfo& info) {
