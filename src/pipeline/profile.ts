@@ -4,7 +4,7 @@
  * while it ran, calls, and for methods and predictions the forward and backward passes. Then the
  * run's fraction of the physical limit: the passes the work needed times the best per-row time of
  * one pass on the same model and device (measured at the end of the run, or seen in the run's
- * own predictions and gradient calls if those were faster), over the wall time. Phases overlap
+ * own calls if those were faster), over the wall time. Phases overlap
  * where the run overlaps work (method lanes, the next perturbations' predictions), so their times
  * may add up to more than the wall time.
  */
@@ -53,9 +53,9 @@ export class Profile {
   private readonly cpu0 = process.cpuUsage();
   private readonly bytes0 = { ...transferred };
   /**
-   * Best per-row seconds seen in the run's own calls, by kind: `forward` (predictions),
-   * `forward+backward` (every gradient method's calls, per forward pass) and each layer method by
-   * name (its backward stops at its layer).
+   * Best per-row seconds seen in the run's own calls, by kind: `forward` (predictions and
+   * forward-only methods), `forward+backward` (every gradient method's calls, per forward pass)
+   * and each layer method by name (its backward stops at its layer).
    */
   private readonly seen = new Map<string, number>();
 
@@ -149,10 +149,11 @@ export class Profile {
       method: {
         ...m.method,
         run: (mm, input, params, ctx) => inMethod.run(true, () => profile.time(m.method.name, () => m.method.run(mm, input, params, ctx), (seconds, r) => {
-          // Every gradient call measures the rate of a forward and backward: per forward pass,
-          // which counts a method's extra forwards (IG's f(x0)) as full pairs and so never makes
-          // a limit its own calls beat. A layer method's backward is shorter: its own rate.
-          const kind = m.method.needs.includes('layer') ? m.method.name : r.cost.backwardPasses > 0 ? 'forward+backward' : null;
+          // Every call measures a rate, so that no method's own calls beat its limit: a
+          // forward-only method's that of a forward pass; a gradient method's that of a forward
+          // and backward, per forward pass (counting extra forwards, IG's f(x0), as full pairs);
+          // a layer method's its own (its backward stops at the layer).
+          const kind = m.method.needs.includes('layer') ? m.method.name : r.cost.backwardPasses > 0 ? 'forward+backward' : 'forward';
           if (kind) profile.observe(kind, seconds, r.cost.forwardPasses);
           profile.passes(m.method.name, r.cost.forwardPasses, r.cost.backwardPasses);
         })),

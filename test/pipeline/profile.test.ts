@@ -41,7 +41,7 @@ test('a profiled stability run: phases, passes counted once, a fraction of the p
   assert.ok(Math.abs(p.phases.gradcam.limit_s! - p.phases.gradcam.forward_passes * p.method_row_s.gradcam!) < 1e-12, 'Grad-CAM limit at its own rate');
   assert.ok(p.method_row_s.gradcam! <= p.phases.gradcam.wall_s / p.phases.gradcam.forward_passes, 'at most its own calls\' average');
   // A limit the run's own calls beat is no limit: each method's fraction is at most 1.
-  for (const m of ['saliency', 'gradcam']) assert.ok(p.phases[m].fraction_of_limit! <= 1 + 1e-9, `${m}: ${p.phases[m].fraction_of_limit}`);
+  for (const m of ['saliency', 'gradcam', 'occlusion']) assert.ok(p.phases[m].fraction_of_limit! <= 1 + 1e-9, `${m}: ${p.phases[m].fraction_of_limit}`);
   assert.ok(existsSync(`${out}.profile.json`));
   assert.is(JSON.parse(readFileSync(`${out}.profile.json`, 'utf8')).phases.saliency.forward_passes, 48);
 });
