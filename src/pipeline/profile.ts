@@ -4,9 +4,9 @@
  * while it ran, calls, and for methods and predictions the forward and backward passes. Then the
  * run's fraction of the physical limit: the passes the work needed times the best per-row time of
  * one pass on the same model and device (measured at the end of the run, or seen in the run's
- * own calls if those were faster), over the wall time. Phases overlap
- * where the run overlaps work (method lanes, the next perturbations' predictions), so their times
- * may add up to more than the wall time.
+ * own calls if those were faster), over the wall time. Phases overlap where the run overlaps work
+ * (method lanes, the next perturbations' predictions), so their times may add up to more than the
+ * wall time.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { performance } from 'node:perf_hooks';
@@ -28,8 +28,8 @@ export interface ProfileReport {
   bytes_from_native: number;
   /**
    * Best per-row seconds of one forward pass (predict) and of one forward + backward (saliency),
-   * measured at the end of the run or seen in its own calls, whichever is less; null where the
-   * model has no gradients.
+   * measured at the end of the run or seen in its own calls (predictions, forward-only methods;
+   * gradient methods, per forward pass), whichever is less; null where the model has no gradients.
    */
   forward_row_s: number | null;
   forward_backward_row_s: number | null;
