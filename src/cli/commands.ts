@@ -1,7 +1,6 @@
 /** The fass command line: one module per command under src/cli/ (main.ts starts it). */
 import { readFileSync } from 'node:fs';
 import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
 import { parse as parseYaml } from 'yaml';
 import { UserError } from '../errors.js';
 import { EXIT_USAGE } from './common.js';

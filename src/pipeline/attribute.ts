@@ -142,8 +142,9 @@ export async function attribute(spec: AttributeSpec): Promise<AttributeResult> {
         }
         rowMaps[k] = rows;
         for (const [name, values] of Object.entries(r.extras ?? {})) {
-          const all = extras.get(`${m.method.name}.${name}`) ?? new Float32Array(data.size).fill(NaN);
-          extras.set(`${m.method.name}.${name}`, all);
+          const key = `${m.method.name}.${name}`;
+          if (!extras.has(key)) extras.set(key, new Float32Array(data.size).fill(NaN));
+          const all = extras.get(key)!;
           b.indices.forEach((index, i) => { if (!bad.has(i)) all[index] = values[i]; });
         }
         rowShapes[k] = r.shape.slice(1);
