@@ -16,7 +16,7 @@ import { presetValues } from '../src/config/presets.js';
 import { hasBothLanes, runStability } from '../src/pipeline/stability.js';
 import { machine } from './measure.js';
 
-const METHODS = ['saliency', 'integrated_gradients', 'gradient_shap', 'gradcam', 'occlusion', 'lime'];
+const METHODS = process.env.FASS_BENCH_METHODS?.split(',') ?? ['saliency', 'integrated_gradients', 'gradient_shap', 'gradcam', 'occlusion', 'lime'];
 
 export async function stabilityBench(root: string) {
   const modelPath = process.env.FASS_BENCH_STABILITY_MODEL ?? join(root, 'models', 'fashion-cnn.pt');

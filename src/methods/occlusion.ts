@@ -62,7 +62,7 @@ export const occlusion: Method<OcclusionParams> = {
     const scorer = new Scorer(model, images, imagesPerCall(ctx));
     const maps = new MapBatch(n, c, h, w);
     try {
-      await forEachSample(n, async (i) => {
+      await forEachSample(n, scorer.inFlight, async (i) => {
         // mask row 0 keeps everything: f_t(x) comes from the same calls as the windows'
         const scores = vector(await scorer.score(i, input.targets[i], allAtOnce(masks), baseline, 'logit'));
         maps.setPlane(i, await nativeCall(() => kernels().occlusionAverage(scores, masks)));

@@ -43,7 +43,7 @@ export const rise: Method<RiseParams> = {
     const scorer = new Scorer(model, images, imagesPerCall(ctx));
     const maps = new MapBatch(n, 1, h, w);
     try {
-      await forEachSample(n, async (i) => {
+      await forEachSample(n, scorer.inFlight, async (i) => {
         const draws = await nativeCall(() => k.riseDraws(input.seeds[i], p.N, s, p.p, h, w));
         const masks = madeByChunk(p.N, (a, b) => nativeCall(() => k.riseMasks(draws.grids, draws.shifts, a, b, h, w)));
         // sum_i f_t(x * M_i) M_i, accumulated in float64 a chunk of masks at a time

@@ -69,6 +69,22 @@ test('same seeds: bit-identical maps however the batch is split; other seeds dif
   assert.is(all.cost.forwardPasses, 4 * 40);
 });
 
+test('a batch past one SLIC chunk (80 images) gives the maps its two halves give', async () => {
+  const model = await loadModel(reference.onnx(), { threads: 2 });
+  const x16 = reference.images(), pred16 = reference.pred();
+  const n = 80, x = new Float32Array(n * 784);
+  for (let i = 0; i < n; i++) x.set(x16.subarray((i % 16) * 784, (i % 16 + 1) * 784), i * 784);
+  const targets = Array.from({ length: n }, (_, i) => pred16[i % 16]), seeds = Array.from({ length: n }, (_, i) => 100 + i);
+  const p = lime.params.parse({ S: 8, baseline: 'black' });
+  const all = await lime.run(model, input(x, [n, 1, 28, 28], seeds, targets), p, {});
+  const a = await lime.run(model, input(x.subarray(0, 40 * 784), [40, 1, 28, 28], seeds.slice(0, 40), targets.slice(0, 40)), p, {});
+  const b = await lime.run(model, input(x.subarray(40 * 784), [40, 1, 28, 28], seeds.slice(40), targets.slice(40)), p, {});
+  assert.ok(bitEqual(all.maps.subarray(0, 40 * 784), a.maps));
+  assert.ok(bitEqual(all.maps.subarray(40 * 784), b.maps));
+  // The tiled copies keep their own draws, so the halves' agreement is not a repeat of one map.
+  assert.not.ok(bitEqual(all.maps.subarray(0, 784), all.maps.subarray(16 * 784, 17 * 784)));
+});
+
 test('TorchScript and ONNX give the same maps (same draws, same segments)', async () => {
   const ts = await loadModel(reference.torchscript(), { threads: 2, device: testDevice() });
   const onnx = await loadModel(reference.onnx(), { threads: 2 });

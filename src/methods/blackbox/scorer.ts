@@ -37,17 +37,29 @@ export function madeByChunk(count: number, make: (start: number, end: number) =>
   return { count, chunk: async (start, end) => ({ keep: await make(start, end), start: 0, end: end - start, owned: true }) };
 }
 
-/** Samples of a batch explained at once (their model calls still run one at a time). */
-const SAMPLES_IN_FLIGHT = 2;
+/**
+ * Samples of a batch explained at once (their model calls still run one at a time), by the bytes
+ * of one call's composites: up to 4 while their composites are small, 2 where each call's hold
+ * much (MAX_IN_FLIGHT_BYTES). A model call that runs on the JavaScript thread (onnxruntime's is
+ * synchronous) lets each other sample in flight take one hop between threads; a LIME sample makes
+ * up to five between its model calls (draw, masks, composites, fit, paint), so with two in flight
+ * the model waited on the rest, where its calls are short (small images).
+ */
+const MIN_IN_FLIGHT = 2, MAX_IN_FLIGHT = 4, MAX_IN_FLIGHT_BYTES = 64 * 2 ** 20;
+
+export function samplesInFlight(perCall: number, pixelValues: number): number {
+  const perSample = perCall * pixelValues * 4;
+  return Math.max(MIN_IN_FLIGHT, Math.min(MAX_IN_FLIGHT, Math.floor(MAX_IN_FLIGHT_BYTES / perSample)));
+}
 
 /**
- * one(i) for every sample of a batch, SAMPLES_IN_FLIGHT at a time: one sample's kernels (masks,
+ * one(i) for every sample of a batch, `inFlight` at a time: one sample's kernels (masks,
  * composites, fits, averages) run on the engine's threads while another's model call runs, so the
  * model is not left waiting on the hops between threads. Each sample's numbers are its own.
  */
-export async function forEachSample(n: number, one: (i: number) => Promise<void>): Promise<void> {
+export async function forEachSample(n: number, inFlight: number, one: (i: number) => Promise<void>): Promise<void> {
   let next = 0;
-  const settled = await Promise.allSettled(Array.from({ length: Math.min(SAMPLES_IN_FLIGHT, n) }, async () => {
+  const settled = await Promise.allSettled(Array.from({ length: Math.min(inFlight, n) }, async () => {
     for (let i = next++; i < n; i = next++) await one(i);
   }));
   for (const r of settled) if (r.status === 'rejected') throw r.reason;
@@ -63,6 +75,8 @@ export class Scorer {
   private readonly native: boolean;
   /** Free buffers of perCall composites, for model.predict (one per sample in flight). */
   private readonly buffers: Float32Array[] = [];
+  /** Samples to explain at once (forEachSample). */
+  readonly inFlight: number;
 
   constructor(
     private readonly model: Model,
@@ -71,6 +85,8 @@ export class Scorer {
     private readonly perCall: number,
   ) {
     this.native = model instanceof TorchModel && model.forwardBackend === 'libtorch';
+    const [, c, h, w] = images.shape;
+    this.inFlight = samplesInFlight(perCall, c * h * w);
   }
 
   /**

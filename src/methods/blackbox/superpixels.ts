@@ -39,17 +39,17 @@ export async function explainSuperpixels(
   const scorer = new Scorer(model, images, imagesPerCall(ctx));
   const maps = new MapBatch(n, c, h, w);
   try {
-    const segs = await segment(images, input.shape, p.segmentation, p.n_segments, p.compactness);
+    const segs = await segment(input.data, input.shape, p.segmentation, p.n_segments, p.compactness);
     try {
-      const one = async (i: number) => {
-        const score = (z: Tensor) => scorer.score(i, input.targets[i], madeByChunk(z.shape[0], (a, b) => nativeCall(() => kernels().segmentMasks(segs.labels, i, z, a, b))), baseline, 'logit');
-        const coef = await explain({ seed: input.seeds[i], segments: segs.counts[i], score });
-        maps.setPlane(i, await nativeCall(() => kernels().segmentValues(segs.labels, i, coef)));
+      await forEachSample(n, scorer.inFlight, async (i) => {
+        const { labels, index, count } = await segs.of(i);
+        const score = (z: Tensor) => scorer.score(i, input.targets[i], madeByChunk(z.shape[0], (a, b) => nativeCall(() => kernels().segmentMasks(labels, index, z, a, b))), baseline, 'logit');
+        const coef = await explain({ seed: input.seeds[i], segments: count, score });
+        maps.setPlane(i, await nativeCall(() => kernels().segmentValues(labels, index, coef)));
         coef.dispose();
-      };
-      await forEachSample(n, one);
+      });
     } finally {
-      segs.dispose();
+      await segs.dispose();
     }
   } finally {
     images.dispose(); baseline.dispose();
