@@ -100,7 +100,11 @@ async function readSamples(data: Dataset, indices: number[]): Promise<{ index: n
  */
 export class ChanceScores {
   private readonly done = new Map<string, Promise<Record<string, Float64Array>>>();
-  constructor(private readonly partner: PartnerMaps, private readonly metrics: SimilarityMetric[], private readonly reduce: Reduction) {}
+  constructor(
+    private readonly partner: PartnerMaps, private readonly metrics: SimilarityMetric[], private readonly reduce: Reduction,
+    /** Threads of each similarity call (default: the engine's). */
+    private readonly threads?: number,
+  ) {}
 
   of(k: number, clean: Attribution, mask: Uint8Array, h: number, w: number): Promise<Record<string, Float64Array>> {
     const key = `${k}:${maskKey(mask)}`;
@@ -117,7 +121,7 @@ export class ChanceScores {
     const shape: [number, number, number, number] = [withPartner.length, mc, mh, mw];
     const a = rowsOf(clean.maps, per, withPartner);
     const b = rowsOf(this.partner.maps[k].maps, per, withPartner.map((i) => this.partner.row[i]));
-    const r = await similarity({ data: a, shape }, { data: b, shape }, { metrics: this.metrics, mask: { data: mask, shape: [h, w] }, reduce: this.reduce });
+    const r = await similarity({ data: a, shape }, { data: b, shape }, { metrics: this.metrics, mask: { data: mask, shape: [h, w] }, reduce: this.reduce, threads: this.threads });
     for (const m of this.metrics) withPartner.forEach((i, j) => (out[m.key][i] = r[m.key].scores[j]));
     return out;
   }

@@ -88,7 +88,11 @@ export async function runStability(s: StabilitySpec): Promise<StabilityResult> {
   return { ...r, pairs: r.rows };
 }
 
-interface Clean extends CleanBatch { logitT: Float64Array; maps: Attribution[]; lo: number; chance: ChanceScores | null }
+interface Clean extends CleanBatch {
+  logitT: Float64Array; maps: Attribution[]; lo: number; chance: ChanceScores | null;
+  /** Threads of the work beside the methods' calls (perturb, align, similarity, chance): sideThreads. */
+  side: number | undefined;
+}
 
 /** One error row per (sample, perturbation, method): nothing the plan names disappears. */
 function errorPairs(s: StabilitySpec, ref: SampleRef, reason: string): PairRow[] {
@@ -102,7 +106,7 @@ async function scoreBatch(s: StabilitySpec, b: CleanBatch, ctx: RunContext, tick
   const pairs: PairRow[] = [], gallery: GalleryRow[] = [];
   const clean: Clean = {
     ...b, logitT: Float64Array.from(b.targets, (c, i) => b.logits.data[i * b.logits.classes + c]), maps: [],
-    lo: shardRange(s.data.size, s.shard)[0], chance: null,
+    lo: shardRange(s.data.size, s.shard)[0], chance: null, side: sideThreads(s),
   };
   const groups = perturbationGroups(s.perturbations, clean.data.length);
   // A group's perturbations and their predictions are made while the methods explain what comes
@@ -113,7 +117,7 @@ async function scoreBatch(s: StabilitySpec, b: CleanBatch, ctx: RunContext, tick
   // own noise then does not count as instability.
   clean.maps = await eachMethod(s, (m) => m.method.run(s.model, { data: clean.data, shape: clean.shape, targets: clean.targets, seeds: seedsFor(s.seed, clean.ids, 'none', m.method.name) }, m.params, ctx));
   const agreement = controlsOf(s) === 'chance' ? await agreementRows(s.methods.map((m) => m.method.name), clean.maps, clean.ids, clean.indices, s.reduce) : [];
-  if (controlsOf(s) === 'chance') clean.chance = new ChanceScores(await partnerMaps(s, clean.indices, ctx, (fn) => eachMethod(s, fn)), s.metrics, s.reduce);
+  if (controlsOf(s) === 'chance') clean.chance = new ChanceScores(await partnerMaps(s, clean.indices, ctx, (fn) => eachMethod(s, fn)), s.metrics, s.reduce, clean.side);
   for (let g = 0; g < groups.length; g++) {
     const prepared = await next!;
     next = prepare(g + 1);
@@ -152,6 +156,16 @@ const forwardOnly = (m: ConfiguredMethod) => m.method.needs.every((n) => n === '
 export function methodLanes(s: Pick<StabilitySpec, 'model' | 'methods'>): ConfiguredMethod[][] {
   const twin = s.model instanceof TorchModel && s.model.forwardBackend === 'onnxruntime';
   return twin && hasBothLanes(s.methods) ? [s.methods.filter((m) => !forwardOnly(m)), s.methods.filter(forwardOnly)] : [s.methods];
+}
+
+/**
+ * Threads for the work that runs beside the methods' calls (perturbing the next group, aligning and
+ * scoring the last method's maps): one where two lanes hold every core between them, as a second
+ * thread would take a core from a lane's model calls (a Grad-CAM call beside two-thread
+ * similarity took nearly twice as long); otherwise the engine's default.
+ */
+export function sideThreads(s: Pick<StabilitySpec, 'model' | 'methods'>): number | undefined {
+  return methodLanes(s).length > 1 ? 1 : undefined;
 }
 
 /** Whether these methods make two lanes (see eachMethod) on a model with a forward twin. */
@@ -195,7 +209,7 @@ async function prepareGroup(s: StabilitySpec, group: PerturbationSpec[], clean: 
   const [n, c, h, w] = clean.shape, per = c * h * w;
   const all = new Float32Array(group.length * n * per);
   for (const [g, p] of group.entries()) {
-    const x2 = await phase('perturb', () => perturb({ data: clean.data, shape: clean.shape }, p, seedsFor(s.seed, clean.ids, p.id, 'perturb')));
+    const x2 = await phase('perturb', () => perturb({ data: clean.data, shape: clean.shape }, p, seedsFor(s.seed, clean.ids, p.id, 'perturb'), { threads: clean.side }));
     all.set(readTensor(x2) as Float32Array, g * n * per);
     x2.dispose();
   }
@@ -288,12 +302,12 @@ async function scorePerturbation(s: StabilitySpec, t: Twins, clean: Clean, k: nu
   const [, mc, mh, mw] = twin.shape, mapPer = mc * mh * mw;
   const shape: [number, number, number, number] = [t.keep.length, mc, mh, mw];
   const maps = twin.maps.subarray(first * mapPer, (first + t.keep.length) * mapPer);
-  const alignedT = await phase('align', () => align({ data: maps, shape }, p));
+  const alignedT = await phase('align', () => align({ data: maps, shape }, p, { threads: clean.side }));
   const aligned = readTensor(alignedT) as Float32Array;
   alignedT.dispose();
   const cleanMaps = rows(clean.maps[k].maps, mapPer, t.keep);
   const mask = validMask(p, mh, mw);
-  const scores = await phase('similarity', () => similarity({ data: cleanMaps, shape }, { data: aligned, shape }, { metrics: s.metrics, mask: { data: mask, shape: [mh, mw] }, reduce: s.reduce }));
+  const scores = await phase('similarity', () => similarity({ data: cleanMaps, shape }, { data: aligned, shape }, { metrics: s.metrics, mask: { data: mask, shape: [mh, mw] }, reduce: s.reduce, threads: clean.side }));
   const chance = clean.chance ? await phase('chance', () => clean.chance!.of(k, clean.maps[k], mask, mh, mw)) : null;
   t.keep.forEach((i, j) => {
     const row = pairBase(t, clean, i, m.method.name);
