@@ -9,9 +9,8 @@
  */
 import { z } from 'zod';
 import type { Dataset } from '../data/index.js';
-import type { ConfiguredMethod } from '../methods/registry.js';
-import { deriveSeed, seedsFor } from '../methods/seeds.js';
-import type { Attribution, RunContext } from '../methods/types.js';
+import { deriveSeed } from '../methods/seeds.js';
+import type { Attribution } from '../methods/types.js';
 import { argmax, nonFiniteRows, type Model } from '../models/model.js';
 import { similarity, type Reduction, type SimilarityMetric } from '../metrics/similarity.js';
 import { prng } from '../util/prng.js';
@@ -36,18 +35,22 @@ export function partners(size: number, seed: number): Int32Array {
 /** The batch's partners' maps: row[i] is clean sample i's row in maps[k] (-1: no partner, see reason[i]). */
 export interface PartnerMaps { row: Int32Array; maps: Attribution[]; reason: (string | null)[] }
 
+/** The batch's partners, read and predicted: `input` (null when none is left) is explained beside the clean batch. */
+export interface Partners {
+  row: Int32Array;
+  reason: (string | null)[];
+  input: { data: Float32Array; shape: [number, number, number, number]; targets: Int32Array; ids: string[] } | null;
+}
+
 /**
- * Reads each clean sample's partner, predicts it and explains it with every method (eachMethod
- * keeps the run's lanes). Partners that cannot be read or have non-finite logits have no chance score.
+ * Reads each clean sample's partner and predicts it; its target is its own prediction. Partners
+ * that cannot be read or have non-finite logits have no chance score.
  */
-export async function partnerMaps(
-  s: { model: Model; data: Dataset; methods: ConfiguredMethod[]; seed: number }, indices: readonly number[], ctx: RunContext,
-  eachMethod: (fn: (m: ConfiguredMethod) => Promise<Attribution>) => Promise<Attribution[]>,
-): Promise<PartnerMaps> {
+export async function readPartners(s: { model: Model; data: Dataset; seed: number }, indices: readonly number[]): Promise<Partners> {
   const cycle = partnerCache(s.data.size, s.seed);
   const row = new Int32Array(indices.length).fill(-1);
   const reason: (string | null)[] = indices.map(() => null);
-  if (s.data.size < 2) return { row, maps: [], reason: reason.map(() => 'one sample: no partner') };
+  if (s.data.size < 2) return { row, reason: reason.map(() => 'one sample: no partner'), input: null };
   const read = await readSamples(s.data, indices.map((i) => cycle[i]));
   const [c, h, w] = s.data.shape, per = c * h * w;
   const ok = read.filter((r) => r.data);
@@ -63,22 +66,15 @@ export async function partnerMaps(
     if (bad.has(j)) reason[i] = `partner ${r.index} has non-finite logits`;
     else row[i] = keep.indexOf(j);
   });
-  if (keep.length === 0) return { row, maps: [], reason };
-  const input = {
-    data: keep.length === ok.length ? data : rowsOf(data, per, keep), shape: [keep.length, c, h, w] as [number, number, number, number],
-    targets: Int32Array.from(keep, (j) => argmax(logits!)[j]),
+  if (keep.length === 0) return { row, reason, input: null };
+  const pred = argmax(logits!);
+  return {
+    row, reason,
+    input: {
+      data: keep.length === ok.length ? data : rowsOf(data, per, keep), shape: [keep.length, c, h, w],
+      targets: Int32Array.from(keep, (j) => pred[j]), ids: keep.map((j) => ok[j].id!),
+    },
   };
-  const ids = keep.map((j) => ok[j].id!);
-  const maps = await eachMethod((m) => m.method.run(s.model, { ...input, seeds: seedsFor(s.seed, ids, 'none', m.method.name) }, m.params, ctx));
-  return { row, maps, reason };
-}
-
-const cache = new Map<string, Int32Array>();
-function partnerCache(size: number, seed: number): Int32Array {
-  const key = `${size}:${seed}`;
-  let p = cache.get(key);
-  if (!p) { cache.clear(); p = partners(size, seed); cache.set(key, p); }
-  return p;
 }
 
 async function readSamples(data: Dataset, indices: number[]): Promise<{ index: number; id?: string; data?: Float32Array; reason?: string }[]> {
@@ -91,6 +87,14 @@ async function readSamples(data: Dataset, indices: number[]): Promise<{ index: n
     out.push(got);
   }
   return out;
+}
+
+const cache = new Map<string, Int32Array>();
+function partnerCache(size: number, seed: number): Int32Array {
+  const key = `${size}:${seed}`;
+  let p = cache.get(key);
+  if (!p) { cache.clear(); p = partners(size, seed); cache.set(key, p); }
+  return p;
 }
 
 /**

@@ -9,7 +9,7 @@ import { UserError } from '../errors.js';
 import { batchSizeOption } from '../config/options.js';
 import type { ConfiguredMethod } from '../methods/registry.js';
 import { deriveSeed, seedsFor } from '../methods/seeds.js';
-import type { Attribution, RunContext } from '../methods/types.js';
+import type { Attribution, AttributionInput, RunContext } from '../methods/types.js';
 import { argmax, nonFiniteRows } from '../models/model.js';
 import { similarity, type Reduction, type SimilarityMetric } from '../metrics/similarity.js';
 import { align, perturb, validMask, type PerturbationSpec } from '../perturb/index.js';
@@ -20,7 +20,7 @@ import { writeReport } from '../report/html.js';
 import { summarise } from '../store/aggregate.js';
 import { agreementRows } from './agreement.js';
 import { phase } from './profile.js';
-import { ChanceScores, ControlsOption, partnerMaps, type Controls } from './chance.js';
+import { ChanceScores, ControlsOption, readPartners, type Controls, type Partners } from './chance.js';
 import { baseConfig, rowsOf as rows, runKind, shardRange, type CleanBatch, type RunBase, type RunKind, type RunResult, type SampleRef, type Tick } from './runner.js';
 import { readTensor } from '../native.js';
 
@@ -110,20 +110,54 @@ async function scoreBatch(s: StabilitySpec, b: CleanBatch, ctx: RunContext, tick
   };
   const groups = perturbationGroups(s.perturbations, clean.data.length);
   // A group's perturbations and their predictions are made while the methods explain what comes
-  // before it (the clean maps, the previous group): the model's lanes do not wait on them.
+  // before it (the clean maps, the previous group): the model's lanes do not wait on them. The
+  // first group's, with two lanes, once one lane is done with the clean maps: in the other's time,
+  // not taking a core from both lanes' first calls.
   const prepare = (g: number) => (g < groups.length ? settledLater(prepareGroup(s, groups[g], clean)) : null);
-  let next = prepare(0);
-  // Both twins are explained with the same draws (common random numbers): a stochastic method's
-  // own noise then does not count as instability.
-  clean.maps = await eachMethod(s, (m) => m.method.run(s.model, { data: clean.data, shape: clean.shape, targets: clean.targets, seeds: seedsFor(s.seed, clean.ids, 'none', m.method.name) }, m.params, ctx));
+  let next: Promise<PreparedGroup> | null | undefined;
+  const prepareFirst = () => { if (next === undefined) next = prepare(0); };
+  if (methodLanes(s).length === 1) prepareFirst();
+  // The partners (chance level) are read first, so that one call per method explains the clean
+  // batch and its partners together: fewer, fuller calls, and a row's map does not depend on its
+  // batch. Both twins are explained with the same draws (common random numbers): a stochastic
+  // method's own noise then does not count as instability.
+  const partners = controlsOf(s) === 'chance' ? await readPartners(s, clean.indices) : null;
+  const first = withRows(clean, partners?.input ?? null);
+  const maps = await eachMethod(s, (m) => m.method.run(s.model, { ...first.input, seeds: seedsFor(s.seed, first.ids, 'none', m.method.name) }, m.params, ctx), undefined, prepareFirst);
+  prepareFirst();
+  const n = clean.ids.length;
+  clean.maps = maps.map((a) => attributionRows(a, 0, n));
   const agreement = controlsOf(s) === 'chance' ? await agreementRows(s.methods.map((m) => m.method.name), clean.maps, clean.ids, clean.indices, s.reduce) : [];
-  if (controlsOf(s) === 'chance') clean.chance = new ChanceScores(await partnerMaps(s, clean.indices, ctx, (fn) => eachMethod(s, fn)), s.metrics, s.reduce, clean.side);
+  if (partners) {
+    const partnerMaps = partners.input ? maps.map((a) => attributionRows(a, n, a.shape[0])) : [];
+    clean.chance = new ChanceScores({ row: partners.row, reason: partners.reason, maps: partnerMaps }, s.metrics, s.reduce, clean.side);
+  }
   for (let g = 0; g < groups.length; g++) {
     const prepared = await next!;
     next = prepare(g + 1);
     await runGroup(s, prepared, clean, ctx, pairs, gallery, (k) => tick((g + (k + 1) / s.methods.length) / groups.length));
   }
   return { pairs, gallery, agreement };
+}
+
+/** The clean batch with the partners' rows after its own (when there are any), and every row's id. */
+function withRows(clean: Clean, extra: Partners['input']): { input: Omit<AttributionInput, 'seeds'>; ids: string[] } {
+  if (!extra) return { input: { data: clean.data, shape: clean.shape, targets: clean.targets }, ids: clean.ids };
+  const data = new Float32Array(clean.data.length + extra.data.length);
+  data.set(clean.data);
+  data.set(extra.data, clean.data.length);
+  const [n, c, h, w] = clean.shape;
+  const targets = new Int32Array(n + extra.targets.length);
+  targets.set(clean.targets);
+  targets.set(extra.targets, n);
+  return { input: { data, shape: [n + extra.shape[0], c, h, w], targets }, ids: [...clean.ids, ...extra.ids] };
+}
+
+/** Rows [start, end) of a method's result: its maps and per-row extras (views, not copies). */
+function attributionRows(a: Attribution, start: number, end: number): Attribution {
+  const [, c, h, w] = a.shape, per = c * h * w;
+  const extras = a.extras && Object.fromEntries(Object.entries(a.extras).map(([k, v]) => [k, v.subarray(start, end)]));
+  return { maps: a.maps.subarray(start * per, end * per), shape: [end - start, c, h, w], cost: a.cost, ...(extras ? { extras } : {}) };
 }
 
 /** p, marked handled: a run that fails before awaiting it does not also end on its rejection. */
@@ -179,11 +213,12 @@ export function hasBothLanes(methods: readonly ConfiguredMethod[]): boolean {
  * (LibTorch), each lane in method order: one backend's idle moments (its single-threaded kernels,
  * the hops between threads) are then the other's working time, and the CLI gives each backend
  * half the threads (LoadOptions.splitThreads). A method's maps do not depend on what runs beside
- * it. then(result, k), if given, takes each result as it comes, beside the lane's next method.
+ * it. then(result, k), if given, takes each result as it comes, beside the lane's next method;
+ * laneDone(), if given, is called as each lane ends.
  */
 async function eachMethod<T, U = T>(
   s: StabilitySpec, fn: (m: ConfiguredMethod, k: number) => Promise<T>,
-  then: (r: T, k: number) => Promise<U> = async (r) => r as unknown as U,
+  then: (r: T, k: number) => Promise<U> = async (r) => r as unknown as U, laneDone?: () => void,
 ): Promise<U[]> {
   const lanes = methodLanes(s);
   const out: Promise<U>[] = [];
@@ -193,6 +228,7 @@ async function eachMethod<T, U = T>(
       // `then` (scoring the maps) runs beside the lane's next method, not in front of it.
       out[k] = settledLater(then(await fn(m, k), k));
     }
+    laneDone?.();
   }));
   for (const r of settled) if (r.status === 'rejected') throw r.reason;
   return Promise.all(out);

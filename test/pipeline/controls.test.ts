@@ -5,8 +5,9 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openDataset } from '../../src/data/index.js';
+import { openDataset, type Dataset } from '../../src/data/index.js';
 import { configure } from '../../src/methods/registry.js';
 import { loadModel } from '../../src/models/load.js';
 import { presetValues } from '../../src/config/presets.js';
@@ -16,16 +17,17 @@ import { runStability } from '../../src/pipeline/stability.js';
 import { summarise } from '../../src/store/aggregate.js';
 import { withRun } from '../../src/store/run-file.js';
 import { writeNpy } from '../../src/util/npy.js';
+import { sharp } from '../../src/util/sharp.js';
 import { reference, tempDir } from '../helpers.js';
 
 const dir = tempDir('controls');
 const { metrics, reduce } = presetValues('default');
 
-async function study(data: string, methods: string[], perturbations: string, out: string) {
+async function study(data: string | Dataset, methods: string[], perturbations: string, out: string) {
   const model = await loadModel(reference.torchscript(), { threads: 1 });
   try {
     await runStability({
-      model, data: await openDataset(data), methods: methods.map((name) => configure({ name })), perturbations: parsePerturbations(perturbations),
+      model, data: typeof data === 'string' ? await openDataset(data) : data, methods: methods.map((name) => configure({ name })), perturbations: parsePerturbations(perturbations),
       metrics, reduce, filter: { kind: 'none' }, seed: 0, batchSize: 16, gallery: 0, out: join(dir, out),
     });
     return await withRun(join(dir, out), (f) => summarise(f, 0, 'none'));
@@ -74,6 +76,37 @@ test('one pattern for every image: chance 1, the corrected score undefined with 
     assert.is(c.chance![m].above_chance, null);
     assert.match(String(c.chance![m].reason), /chance is 1/);
   }
+});
+
+test('an unreadable partner: no chance score for its sample, the others\' scores unchanged', async () => {
+  const n = 8, per = 28 * 28, images = reference.images();
+  const folder = async (name: string, corrupt: number | null) => {
+    const d = join(dir, name, 'a');
+    mkdirSync(d, { recursive: true });
+    for (let i = 0; i < n; i++) {
+      const file = join(d, `${i}.png`);
+      if (i === corrupt) { writeFileSync(file, 'not an image'); continue; }
+      const px = Buffer.from(Array.from(images.subarray(i * per, (i + 1) * per), (v) => Math.round(v * 255)));
+      await sharp()(px, { raw: { width: 28, height: 28, channels: 1 } }).png().toFile(file);
+    }
+    return join(dir, name);
+  };
+  const chance = async (name: string, corrupt: number | null) => {
+    const data = await openDataset(await folder(name, corrupt), { size: 28, resize: 28, channels: 1 });
+    await study(data, ['saliency', 'random'], 'brightness:1.2', `${name}.duckdb`);
+    return withRun(join(dir, `${name}.duckdb`), (f) => f.query('SELECT sample_index AS i, method, chance_spearman AS c FROM pairs ORDER BY i, method'));
+  };
+  const [a, b] = [await chance('good', null), await chance('broken', 3)];
+  const of3 = [...partners(n, 0)].indexOf(3);
+  const byKey = new Map(b.map((r) => [`${r.i}|${r.method}`, r.c]));
+  let compared = 0;
+  for (const r of a) {
+    const i = Number(r.i), key = `${i}|${r.method}`;
+    assert.ok(Number.isFinite(r.c as number), `sample ${i}: a chance score where every partner is readable`);
+    if (i === of3) assert.is(byKey.get(key), null, `sample ${i}, whose partner is 3, has no chance score`);
+    else if (i !== 3) { assert.is(byKey.get(key), r.c, `sample ${i} ${r.method}: chance ${byKey.get(key)} vs ${r.c}`); compared++; }
+  }
+  assert.is(compared, 2 * (n - 2));
 });
 
 test('method agreement: a row per sample and pair; input against random is uncorrelated', async () => {
