@@ -8,7 +8,6 @@
  * (method lanes, the next perturbations' predictions), so their times may add up to more than the
  * wall time.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { performance } from 'node:perf_hooks';
 import type { ConfiguredMethod } from '../methods/registry.js';
 import type { AttributionInput, RunContext } from '../methods/types.js';
@@ -134,21 +133,19 @@ export class Profile {
     const profile = new Profile();
     const predict = model.predict;
     // A forward-only method predicts through the model too: its passes are the method's own cost.
-    // Which calls are a method's is told by their async context, as predictions may run while
-    // methods do (the next perturbations' predictions overlap attribution).
-    const inMethod = new AsyncLocalStorage<true>();
-    model.predict = async (data, shape) => {
-      if (inMethod.getStore()) return predict.call(model, data, shape);
-      return profile.time('predict', () => predict.call(model, data, shape), (seconds) => {
-        profile.observe('forward', seconds, shape[0]);
-        profile.passes('predict', shape[0], 0);
-      });
-    };
+    // Methods get the model with its own predict (an object over it, so instanceof and every
+    // field still hold), the run's own predictions the timed one: both may run at once (the next
+    // perturbations' predictions overlap attribution).
+    const untimed = Object.create(model, { predict: { value: predict } }) as Model;
+    model.predict = (data, shape) => profile.time('predict', () => predict.call(model, data, shape), (seconds) => {
+      profile.observe('forward', seconds, shape[0]);
+      profile.passes('predict', shape[0], 0);
+    });
     const timed = methods.map((m): ConfiguredMethod => ({
       params: m.params,
       method: {
         ...m.method,
-        run: (mm, input, params, ctx) => inMethod.run(true, () => profile.time(m.method.name, () => m.method.run(mm, input, params, ctx), (seconds, r) => {
+        run: (mm, input, params, ctx) => profile.time(m.method.name, () => m.method.run(mm === model ? untimed : mm, input, params, ctx), (seconds, r) => {
           // Every call measures a rate, so that no method's own calls beat its limit: a
           // forward-only method's that of a forward pass; a gradient method's that of a forward
           // and backward, per forward pass (counting extra forwards, IG's f(x0), as full pairs);
@@ -156,7 +153,7 @@ export class Profile {
           const kind = m.method.needs.includes('layer') ? m.method.name : r.cost.backwardPasses > 0 ? 'forward+backward' : 'forward';
           if (kind) profile.observe(kind, seconds, r.cost.forwardPasses);
           profile.passes(m.method.name, r.cost.forwardPasses, r.cost.backwardPasses);
-        })),
+        }),
       },
     }));
     active = profile;
