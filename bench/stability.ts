@@ -2,7 +2,8 @@
  * End-to-end pairs/s of the demo's configuration (scripts/demo): `fass stability` with the default
  * preset (30 perturbations) and saliency, integrated_gradients, gradient_shap, gradcam, occlusion
  * and lime, on the first FASS_BENCH_STABILITY_N (64) Fashion-MNIST test images, with the model
- * the demo trains (models/fashion-cnn.pt, with its ONNX forward twin) or FASS_BENCH_STABILITY_MODEL.
+ * the demo trains (models/fashion-cnn.pt, with its ONNX forward twin) or FASS_BENCH_STABILITY_MODEL;
+ * FASS_BENCH_METHODS (comma-separated) runs other methods, e.g. one lane's alone.
  * One run (it takes about a minute), profiled (--profile): seconds, passes and the fraction of the
  * physical limit per method and in all.
  */
