@@ -11,6 +11,9 @@
 namespace fass {
 
 namespace {
+// Rows of the gradients multiplied by their factor at once (a block that stays in cache).
+constexpr int64_t kProductRows = 256;
+
 std::vector<std::string> split(const std::string& s) {
   std::vector<std::string> out;
   std::stringstream ss(s);
@@ -36,19 +39,36 @@ AttributionOutput gradient_shap(GradientRunner& run, const torch::Tensor& x, con
   per_sample[0] = k;
   if (!which.defined()) which = rng.randint(nb, {k}, dev);
   if (!alphas.defined()) alphas = rng.rand({k}, dev);
-  if (!noise.defined()) {
-    const double stdev = p.number("stdev");
-    noise = stdev > 0 ? rng.randn(per_sample, dev).to(x.scalar_type()) * stdev
-                      : torch::zeros({n, k, x.size(1), x.size(2), x.size(3)}, x.options());
-  }
+  if (!noise.defined() && p.number("stdev") > 0) noise = rng.randn(per_sample, dev).to(x.scalar_type()) * p.number("stdev");
   which = which.to(dev, torch::kInt64);
   alphas = alphas.to(dev, x.scalar_type());
-  noise = noise.to(dev, x.scalar_type());
-  auto chosen = bases.gather(1, which.view({n, k, 1, 1, 1}).expand({n, k, x.size(1), x.size(2), x.size(3)}));
-  auto delta = (x.unsqueeze(1) + noise) - chosen;  // (N, k, C, H, W)
-  auto pts = (chosen + alphas.view({n, k, 1, 1, 1}) * delta).reshape({n * k, x.size(1), x.size(2), x.size(3)});
-  auto g = run.grads(n * k, [&](int64_t b, int64_t e) { return pts.slice(0, b, e); }, targets.repeat_interleave(k));
-  auto attr = (g.view_as(delta) * delta).mean(1);
+  // e per row; without noise one row of zeros for all (x + 0, as with an (N,k,C,H,W) block of them).
+  const bool one_e = !noise.defined();
+  noise = one_e ? torch::zeros({1, x.size(1), x.size(2), x.size(3)}, x.options())
+                : noise.to(dev, x.scalar_type()).reshape({n * k, x.size(1), x.size(2), x.size(3)});
+  // Row r = i k + j is sample i's draw j. Its baseline, x + e - x0_j and point are made for the
+  // rows of one chunk at a time, element by element as for the whole batch at once: the
+  // (N,k,C,H,W) blocks are never held, only the gradients.
+  const auto index = torch::TensorOptions().dtype(torch::kInt64).device(dev);
+  const auto sample = torch::arange(n, index).repeat_interleave(k);
+  const auto base_row = sample * nb + which.view({n * k});
+  const auto bases_rows = bases.view({n * nb, x.size(1), x.size(2), x.size(3)});
+  const auto alpha_rows = alphas.view({n * k, 1, 1, 1});
+  auto chosen = [&](int64_t b, int64_t e) { return bases_rows.index_select(0, base_row.slice(0, b, e)); };
+  auto delta = [&](int64_t b, int64_t e, const torch::Tensor& x0) {
+    const auto e_rows = one_e ? noise : noise.slice(0, b, e);
+    return (x.index_select(0, sample.slice(0, b, e)) + e_rows) - x0;
+  };
+  auto g = run.grads(n * k, [&](int64_t b, int64_t e) {
+    const auto x0 = chosen(b, e);
+    return x0 + alpha_rows.slice(0, b, e) * delta(b, e, x0);
+  }, targets.repeat_interleave(k)).to(x.scalar_type());
+  // The gradients times (x + e - x0_j), in place, a chunk of rows at a time; then the mean over draws.
+  for (int64_t b = 0; b < n * k; b += kProductRows) {
+    const int64_t e = std::min(n * k, b + kProductRows);
+    g.slice(0, b, e).mul_(delta(b, e, chosen(b, e)));
+  }
+  auto attr = g.view({n, k, x.size(1), x.size(2), x.size(3)}).mean(1);
   return {attr, {}};
 }
 
