@@ -142,10 +142,16 @@ Napi::Value Slic(const Napi::CallbackInfo& info) {
   o.n_segments = integer(info, 1, "nSegments");
   o.compactness = num(info, 2, "compactness");
   if (info.Length() > 3 && info[3].IsNumber()) o.max_iter = integer(info, 3, "maxIter");
+  // Images [start, end) of x only (default: all), read in place.
+  const int64_t n = x.dim() > 0 ? x.size(0) : 0;
+  const int64_t start = info.Length() > 4 && info[4].IsNumber() ? integer(info, 4, "start") : 0;
+  const int64_t end = info.Length() > 5 && info[5].IsNumber() ? integer(info, 5, "end") : n;
+  if (start < 0 || start >= end || end > n)
+    throw Napi::RangeError::New(info.Env(), "slic: rows [" + std::to_string(start) + ", " + std::to_string(end) + ") of " + std::to_string(n) + " images");
   return queue(info.Env(), [=] {
     Output out;
     std::vector<int64_t> segments;
-    out.tensors.emplace_back("labels", K::slic(x, o, segments));
+    out.tensors.emplace_back("labels", K::slic(x.narrow(0, start, end - start), o, segments));
     out.lists.emplace_back("segments", segments);
     return out;
   });

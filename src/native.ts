@@ -201,7 +201,8 @@ export interface BlackBoxKernels {
   /** A k x k grid segmentation (H,W). */
   gridSegments(h: number, w: number, k: number): Promise<Tensor>;
   /** SLIC labels (N,H,W) and each image's segment count. */
-  slic(x: Tensor, nSegments: number, compactness: number, maxIter?: number): Promise<{ labels: Tensor; segments: number[] }>;
+  /** SLIC of images [start, end) of x (default: all of them). */
+  slic(x: Tensor, nSegments: number, compactness: number, maxIter?: number, start?: number, end?: number): Promise<{ labels: Tensor; segments: number[] }>;
   /** Keep masks (end-start,1,H,W): z[s, label(pixel)] for rows [start, end) of z (S,M). */
   segmentMasks(labels: Tensor, sample: number, z: Tensor, start: number, end: number): Promise<Tensor>;
   /** values[label(pixel)] as (1,H,W). */

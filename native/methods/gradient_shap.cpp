@@ -39,7 +39,10 @@ AttributionOutput gradient_shap(GradientRunner& run, const torch::Tensor& x, con
   per_sample[0] = k;
   if (!which.defined()) which = rng.randint(nb, {k}, dev);
   if (!alphas.defined()) alphas = rng.rand({k}, dev);
-  if (!noise.defined() && p.number("stdev") > 0) noise = rng.randn(per_sample, dev).to(x.scalar_type()) * p.number("stdev");
+  if (!noise.defined()) {
+    const double stdev = p.number("stdev");
+    if (stdev > 0) noise = rng.randn(per_sample, dev).to(x.scalar_type()) * stdev;
+  }
   which = which.to(dev, torch::kInt64);
   alphas = alphas.to(dev, x.scalar_type());
   // e per row; without noise one row of zeros for all (x + 0, as with an (N,k,C,H,W) block of them).
@@ -63,7 +66,8 @@ AttributionOutput gradient_shap(GradientRunner& run, const torch::Tensor& x, con
     const auto x0 = chosen(b, e);
     return x0 + alpha_rows.slice(0, b, e) * delta(b, e, x0);
   }, targets.repeat_interleave(k)).to(x.scalar_type());
-  // The gradients times (x + e - x0_j), in place, a chunk of rows at a time; then the mean over draws.
+  // The gradients times (x + e - x0_j), in place, a chunk of rows at a time (made again: cheaper
+  // than holding the block); then the mean over draws.
   for (int64_t b = 0; b < n * k; b += kProductRows) {
     const int64_t e = std::min(n * k, b + kProductRows);
     g.slice(0, b, e).mul_(delta(b, e, chosen(b, e)));

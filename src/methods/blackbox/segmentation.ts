@@ -5,7 +5,7 @@
  * (SLIC looks at no other image), so chunking changes no label.
  */
 import { UserError } from '../../errors.js';
-import { tensor, type Tensor } from '../../native.js';
+import type { Tensor } from '../../native.js';
 import { kernels, nativeCall } from './kernels.js';
 
 /** One sample's superpixels: labels with the sample's index into them (the kernels' arguments). */
@@ -26,11 +26,11 @@ export interface Segments {
 /** Samples per SLIC call. */
 const CHUNK = 64;
 
-/** The batch `data` (N,C,H,W) segmented as `spec` says: `slic` or `grid:K`. */
+/** The batch `images` (N,C,H,W) segmented as `spec` says: `slic` or `grid:K`. */
 export async function segment(
-  data: Float32Array, shape: readonly number[], spec: string, nSegments: number, compactness: number,
+  images: Tensor, shape: readonly number[], spec: string, nSegments: number, compactness: number,
 ): Promise<Segments> {
-  const [n, c, h, w] = shape;
+  const [n, , h, w] = shape;
   if (spec !== 'slic') {
     const k = Number(spec.slice('grid:'.length));
     if (k > Math.min(h, w)) {
@@ -39,14 +39,12 @@ export async function segment(
     const labels = await nativeCall(() => kernels().gridSegments(h, w, k));
     return { of: async (i) => ({ labels, index: i, count: k * k }), dispose: async () => labels.dispose() };
   }
-  const per = c * h * w;
   const chunks = new Map<number, Promise<{ labels: Tensor; segments: number[] }>>();
   const chunk = (j: number) => {
     let r = chunks.get(j);
     if (!r) {
       const start = j * CHUNK, end = Math.min(n, start + CHUNK);
-      const images = tensor(data.subarray(start * per, end * per), [end - start, c, h, w]);
-      r = nativeCall(() => kernels().slic(images, nSegments, compactness)).finally(() => images.dispose());
+      r = nativeCall(() => kernels().slic(images, nSegments, compactness, undefined, start, end));
       r.catch(() => {});  // awaited by its samples; not a rejection of its own
       chunks.set(j, r);
     }

@@ -39,7 +39,7 @@ export async function explainSuperpixels(
   const scorer = new Scorer(model, images, imagesPerCall(ctx));
   const maps = new MapBatch(n, c, h, w);
   try {
-    const segs = await segment(input.data, input.shape, p.segmentation, p.n_segments, p.compactness);
+    const segs = await segment(images, input.shape, p.segmentation, p.n_segments, p.compactness);
     try {
       await forEachSample(n, scorer.inFlight, async (i) => {
         const { labels, index, count } = await segs.of(i);

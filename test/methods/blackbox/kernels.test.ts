@@ -131,6 +131,13 @@ test('slic: grey images, batches equal single images, deterministic', async () =
   assert.is(both.segments[1], second.segments[0]);
   const again = await k().slic(tensor(a, [2, 1, 28, 28]), 50, 10);
   assert.equal(labelsOf(again.labels), labelsOf(both.labels));
+  // Rows [1, 2) of the batch, read in place: the second image's labels.
+  const row = await k().slic(tensor(a, [2, 1, 28, 28]), 50, 10, undefined, 1, 2);
+  assert.equal(row.labels.shape, [1, 28, 28]);
+  assert.equal(labelsOf(row.labels), labelsOf(second.labels));
+  for (const [start, end] of [[1, 1], [-1, 1], [0, 3]]) {
+    assert.throws(() => k().slic(tensor(a, [2, 1, 28, 28]), 50, 10, undefined, start, end), /slic: rows/);
+  }
   for (let i = 0; i < 2; i++) {
     const l = labelsOf(both.labels).slice(i * 784, (i + 1) * 784);
     assert.ok(l.every((v) => v >= 0 && v < both.segments[i]));
