@@ -25,8 +25,11 @@ export interface Model {
   readonly precision: Precision;
   /** [C, H, W] the model accepts; null in a place it does not say; null overall if unknown. */
   readonly inputShape: readonly (number | null)[] | null;
-  /** Logits for a batch. */
-  predict(data: Float32Array, shape: readonly number[]): Promise<Logits>;
+  /**
+   * Logits for a batch. `handOver`: the caller gives `data` away and will not read it again, so
+   * an adapter that runs elsewhere (onnxruntime's worker thread) may move it there, not copy it.
+   */
+  predict(data: Float32Array, shape: readonly number[], handOver?: boolean): Promise<Logits>;
   dispose(): void;
 }
 

@@ -1,12 +1,13 @@
 /**
  * OnnxModel: an onnxruntime-node session behind the Model interface (forward passes only, for
- * the methods that need no gradients). Normalisation, when asked for, is applied here in JS.
+ * the methods that need no gradients), run on a worker thread of its own (onnx-session.ts).
+ * Normalisation, when asked for, is applied here in JS.
  */
-import * as ort from 'onnxruntime-node';
 import { InputFileError, UserError } from '../errors.js';
 import { checkInputShape, type LoadOptions, type Logits, type Model } from './model.js';
 import { defaultThreads } from '../util/threads.js';
 import { native } from '../native.js';
+import { OnnxSession } from './onnx-session.js';
 
 function firstLine(e: unknown): string {
   return String((e as Error)?.message ?? e).split('\n')[0];
@@ -20,12 +21,11 @@ export class OnnxModel implements Model {
   private constructor(
     readonly path: string,
     readonly device: string,
-    private readonly session: ort.InferenceSession,
+    private readonly session: OnnxSession,
     private readonly mean?: number[],
     private readonly std?: number[],
   ) {
-    const meta = session.inputMetadata[0];
-    const dims = meta && meta.isTensor ? meta.shape : undefined;
+    const dims = session.inputDims;
     this.inputShape = dims && dims.length === 4 ? dims.slice(1).map((d) => (typeof d === 'number' && d > 0 ? d : null)) : null;
   }
 
@@ -40,9 +40,9 @@ export class OnnxModel implements Model {
       }
     }
     const threads = opts.threads ?? defaultThreads();
-    let session: ort.InferenceSession;
+    let session: OnnxSession;
     try {
-      session = await ort.InferenceSession.create(path, {
+      session = await OnnxSession.create(path, {
         intraOpNumThreads: threads,
         interOpNumThreads: 1,
         executionProviders: device === 'cpu' ? ['cpu'] : ['cuda', 'cpu'],
@@ -59,6 +59,7 @@ export class OnnxModel implements Model {
     return new OnnxModel(path, device, session, opts.mean, opts.std);
   }
 
+  /** The normalised copy of `data`, or `data` itself without normalisation. */
   private normalise(data: Float32Array, shape: readonly number[]): Float32Array {
     if (!this.mean || !this.std) return data;
     const [n, c, h, w] = shape;
@@ -72,23 +73,23 @@ export class OnnxModel implements Model {
     return out;
   }
 
-  async predict(data: Float32Array, shape: readonly number[]): Promise<Logits> {
+  async predict(data: Float32Array, shape: readonly number[], handOver = false): Promise<Logits> {
     checkInputShape(this, shape);
-    const input = new ort.Tensor('float32', this.normalise(data, shape), [...shape]);
-    let out: ort.InferenceSession.ReturnType;
+    const input = this.normalise(data, shape);
+    let y;
     try {
-      out = await this.session.run({ [this.session.inputNames[0]]: input });
+      // A normalised copy is this call's own: it moves to the worker, as `data` may where handed over.
+      y = await this.session.run(input, shape, handOver || input !== data);
     } catch (e) {
       throw new UserError(`the model rejected input of shape [${shape.join(', ')}]: ${firstLine(e)}`);
     }
-    const y = out[this.session.outputNames[0]];
     if (y.dims.length !== 2 || y.dims[0] !== shape[0]) {
       throw new UserError(`${this.path}: output has shape [${y.dims.join(', ')}], expected logits [N, classes] for a batch of ${shape[0]}`);
     }
-    return { data: Float32Array.from(y.data as Float32Array), n: Number(y.dims[0]), classes: Number(y.dims[1]) };
+    return { data: y.data, n: y.dims[0], classes: y.dims[1] };
   }
 
   dispose(): void {
-    void this.session.release();
+    this.session.release();
   }
 }

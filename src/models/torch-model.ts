@@ -105,9 +105,9 @@ export class TorchModel implements Model {
     }
   }
 
-  async predict(data: Float32Array, shape: readonly number[]): Promise<Logits> {
+  async predict(data: Float32Array, shape: readonly number[], handOver = false): Promise<Logits> {
     checkInputShape(this, shape);
-    if (this.twin) return this.twin.predict(data, shape);
+    if (this.twin) return this.twin.predict(data, shape, handOver);
     const x = tensor(data, shape);
     try {
       const y = await this.predictTensor(x);

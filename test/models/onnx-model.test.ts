@@ -2,7 +2,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { OnnxModel, argmax, loadModel } from '../../src/models/index.js';
-import { maxDiff, reference } from '../helpers.js';
+import { OnnxSession } from '../../src/models/onnx-session.js';
+import { maxDiff, reference, throwsWith } from '../helpers.js';
 
 test('ONNX reference CNN: logits of the 16 reference images within 1e-5', async () => {
   const m = await OnnxModel.load(reference.onnx(), { threads: 2 });
@@ -28,6 +29,35 @@ test('normalisation in the adapter: mean 0, std 1 changes nothing; mean 0.5, std
   const manual = await (await OnnxModel.load(reference.onnx())).predict(x.map((v) => (v - 0.5) / 2), [16, 1, 28, 28]);
   assert.ok(maxDiff(norm.data, manual.data) < 1e-6);
   assert.ok(maxDiff(norm.data, plain.data) > 1e-3);
+});
+
+test('calls in flight at once each get their own logits, the same as one at a time; the input stays the caller\'s', async () => {
+  const m = await OnnxModel.load(reference.onnx(), { threads: 1 });
+  const x = reference.images(), per = 28 * 28;
+  // Six different batches (shifted views into one buffer), sent together.
+  const inputs = Array.from({ length: 6 }, (_, i) => x.subarray(i * per, (i + 10) * per).map((v) => v * (1 + i / 10)));
+  const together = await Promise.all(inputs.map((d) => m.predict(d, [10, 1, 28, 28])));
+  for (let i = 0; i < inputs.length; i++) {
+    const alone = await m.predict(inputs[i], [10, 1, 28, 28]);
+    assert.ok(maxDiff(together[i].data, alone.data) === 0, `batch ${i}`);
+    assert.is(inputs[i].length, 10 * per);  // not moved to the worker
+  }
+  assert.ok(maxDiff(together[0].data, together[1].data) > 1e-3);
+  m.dispose();
+  await throwsWith(m.predict(x, [16, 1, 28, 28]), Error, 'released');
+});
+
+test('a call onnxruntime rejects fails with its message; the session goes on', async () => {
+  const s = await OnnxSession.create(reference.onnx(), { intraOpNumThreads: 1 });
+  await throwsWith(s.run(new Float32Array(2 * 30 * 30), [2, 1, 30, 30]), Error, 'Got invalid dimensions');
+  const ok = await s.run(reference.images(), [16, 1, 28, 28]);
+  assert.equal(ok.dims, [16, 10]);
+  assert.ok(maxDiff(ok.data, reference.logits()) < 1e-5);
+  s.release();
+});
+
+test('a file onnxruntime cannot load rejects at create', async () => {
+  await throwsWith(OnnxSession.create(reference.torchscript(), {}), Error, 'Protobuf parsing failed');
 });
 
 test.run();

@@ -1,8 +1,8 @@
 /**
  * Model calls on masked composites of one sample, made natively (compose kernel). A TorchModel
  * that runs its forward passes in LibTorch takes them as native tensors; a model that runs in
- * onnxruntime (an ONNX model, a forward twin) gets them written straight into JavaScript buffers
- * the scorer reuses, so composites are neither copied back nor allocated call by call. A call
+ * onnxruntime (an ONNX model, a forward twin) gets them written straight into a JavaScript buffer
+ * that it is handed (onnxruntime's worker thread takes it as it is, not a copy). A call
  * never mixes samples, and a sample's chunks are fixed by the internal batch size alone, so a
  * sample's scores do not depend on the batch it came in.
  */
@@ -40,10 +40,10 @@ export function madeByChunk(count: number, make: (start: number, end: number) =>
 /**
  * Samples of a batch explained at once (their model calls still run one at a time), by the bytes
  * of one call's composites: up to 4 while their composites are small, 2 where each call's hold
- * much (MAX_IN_FLIGHT_BYTES). A model call that runs on the JavaScript thread (onnxruntime's is
- * synchronous) lets each other sample in flight take one hop between threads; a LIME sample makes
- * up to five between its model calls (draw, masks, composites, fit, paint), so with two in flight
- * the model waited on the rest, where its calls are short (small images).
+ * much (MAX_IN_FLIGHT_BYTES). onnxruntime runs one call at a time on its own thread; a LIME
+ * sample makes up to five hops between threads between its model calls (draw, masks, composites,
+ * fit, paint), which take about as long as a call where calls are short (small images), so with
+ * two in flight the model waited on the rest: more keep a call ready for it.
  */
 const MIN_IN_FLIGHT = 2, MAX_IN_FLIGHT = 4, MAX_IN_FLIGHT_BYTES = 64 * 2 ** 20;
 
@@ -73,8 +73,6 @@ export class Scorer {
   forwardPasses = 0;
   /** Whether the model takes native tensors (LibTorch); else composites go to model.predict. */
   private readonly native: boolean;
-  /** Free buffers of perCall composites, for model.predict (one per sample in flight). */
-  private readonly buffers: Float32Array[] = [];
   /** Samples to explain at once (forEachSample). */
   readonly inFlight: number;
 
@@ -127,14 +125,9 @@ export class Scorer {
         composite.dispose();
       }
     }
-    const buffer = this.buffers.pop() ?? new Float32Array(this.perCall * c * h * w);
-    try {
-      const into = buffer.subarray(0, rows * c * h * w);
-      await nativeCall(() => kernels().composeMaskedInto(this.images, sample, chunk.keep, chunk.start, chunk.end, baseline, into));
-      return await this.model.predict(into, shape);
-    } finally {
-      this.buffers.push(buffer);
-    }
+    const into = new Float32Array(rows * c * h * w);
+    await nativeCall(() => kernels().composeMaskedInto(this.images, sample, chunk.keep, chunk.start, chunk.end, baseline, into));
+    return await this.model.predict(into, shape, true);
   }
 }
 
