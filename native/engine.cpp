@@ -26,6 +26,11 @@ void configure_engine() {
   // wall 53 -> 47 s).
   mallopt(M_MMAP_THRESHOLD, 64 << 20);
   mallopt(M_TRIM_THRESHOLD, 128 << 20);
+  // Those two settings hold in the main heap only. The engine's calls run on libuv's and its own
+  // threads, and glibc gives threads heaps of their own (at most 64 MB each, made and unmapped as
+  // they fill and empty), where a chunk's activations page-faulted in again call after call: one
+  // heap for every thread that allocates from here on.
+  mallopt(M_ARENA_MAX, 1);
 #endif
   // LibTorch already runs each operator on its intra-op threads; an OpenBLAS built with its own
   // pthread pool (Debian's libtorch links one) adds as many threads again, which wait for work by
