@@ -15,7 +15,7 @@ export type SessionRequest =
   | { kind: 'release' };
 
 export type SessionReply =
-  | { kind: 'ready'; inputNames: string[]; outputNames: string[]; inputDims: (number | string)[] | null }
+  | { kind: 'ready'; inputDims: (number | string)[] | null }
   | { kind: 'failed'; error: string }
   | { kind: 'result'; id: number; data: Float32Array; dims: number[] }
   | { kind: 'error'; id: number; error: string };
@@ -32,8 +32,6 @@ export class OnnxSession {
 
   private constructor(
     private readonly worker: Worker,
-    readonly inputNames: string[],
-    readonly outputNames: string[],
     /** The first input's dimensions as the model declares them (names for symbolic ones). */
     readonly inputDims: (number | string)[] | null,
   ) {
@@ -59,14 +57,15 @@ export class OnnxSession {
   static create(path: string, options: InferenceSession.SessionOptions): Promise<OnnxSession> {
     const worker = new Worker(new URL('./onnx-worker.js', import.meta.url), { workerData: { path, options } satisfies SessionSetup });
     return new Promise((resolve, reject) => {
-      const first = (m: SessionReply) => {
-        worker.off('error', failed);
-        if (m.kind === 'ready') resolve(new OnnxSession(worker, m.inputNames, m.outputNames, m.inputDims));
-        else { void worker.terminate(); reject(new Error(m.kind === 'failed' ? m.error : `unexpected ${m.kind}`)); }
-      };
-      const failed = (e: Error) => reject(e);
-      worker.once('message', first);
-      worker.once('error', failed);
+      const failed = (e: Error) => { worker.off('exit', exited); reject(e); };
+      const exited = (code: number) => failed(new Error(`the onnxruntime worker exited (code ${code}) before its session loaded`));
+      worker.once('message', (m: SessionReply) => {
+        worker.off('error', failed).off('exit', exited);
+        if (m.kind === 'ready') return resolve(new OnnxSession(worker, m.inputDims));
+        void worker.terminate();
+        reject(new Error(m.kind === 'failed' ? m.error : `unexpected ${m.kind}`));
+      });
+      worker.once('error', failed).once('exit', exited);
     });
   }
 

@@ -24,10 +24,7 @@ async function main(): Promise<void> {
     return;
   }
   const meta = session.inputMetadata[0];
-  port.postMessage({
-    kind: 'ready', inputNames: [...session.inputNames], outputNames: [...session.outputNames],
-    inputDims: meta && meta.isTensor ? [...meta.shape] : null,
-  } satisfies SessionReply);
+  port.postMessage({ kind: 'ready', inputDims: meta && meta.isTensor ? [...meta.shape] : null } satisfies SessionReply);
   // One message at a time, in order: a release waits for the calls made before it.
   let queue = Promise.resolve();
   port.on('message', (m: SessionRequest) => { queue = queue.then(() => handle(session, m)); });
