@@ -48,14 +48,18 @@ export const rise: Method<RiseParams> = {
         const masks = madeByChunk(p.N, (a, b) => nativeCall(() => k.riseMasks(draws.grids, draws.shifts, a, b, h, w)));
         // sum_i f_t(x * M_i) M_i, accumulated in float64 a chunk of masks at a time
         const sum: { acc: Tensor | null } = { acc: null };
-        await scorer.score(i, input.targets[i], masks, black, 'probability', async (chunk, scores) => {
-          const sc = vector(scores);
-          const next = await nativeCall(() => k.accumulateMasks(sum.acc, sc, chunk.keep));
-          sum.acc?.dispose(); sc.dispose();
-          sum.acc = next;
-        });
-        maps.setPlane(i, sum.acc!, 1 / (p.N * p.p));
-        draws.grids.dispose(); draws.shifts.dispose();
+        try {
+          await scorer.score(i, input.targets[i], masks, black, 'probability', async (chunk, scores) => {
+            const sc = vector(scores);
+            const next = await nativeCall(() => k.accumulateMasks(sum.acc, sc, chunk.keep));
+            sum.acc?.dispose(); sc.dispose();
+            sum.acc = next;
+          });
+          maps.setPlane(i, sum.acc!, 1 / (p.N * p.p));  // takes the sum (and disposes it)
+          sum.acc = null;
+        } finally {
+          sum.acc?.dispose(); draws.grids.dispose(); draws.shifts.dispose();
+        }
       });
     } finally {
       images.dispose(); black.dispose();
