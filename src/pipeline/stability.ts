@@ -88,11 +88,7 @@ export async function runStability(s: StabilitySpec): Promise<StabilityResult> {
   return { ...r, pairs: r.rows };
 }
 
-interface Clean extends CleanBatch {
-  logitT: Float64Array; maps: Attribution[]; lo: number; chance: ChanceScores | null;
-  /** Threads of the work beside the methods' calls (perturb, align, similarity, chance): sideThreads. */
-  side: number | undefined;
-}
+interface Clean extends CleanBatch { logitT: Float64Array; maps: Attribution[]; lo: number; chance: ChanceScores | null }
 
 /** One error row per (sample, perturbation, method): nothing the plan names disappears. */
 function errorPairs(s: StabilitySpec, ref: SampleRef, reason: string): PairRow[] {
@@ -106,7 +102,7 @@ async function scoreBatch(s: StabilitySpec, b: CleanBatch, ctx: RunContext, tick
   const pairs: PairRow[] = [], gallery: GalleryRow[] = [];
   const clean: Clean = {
     ...b, logitT: Float64Array.from(b.targets, (c, i) => b.logits.data[i * b.logits.classes + c]), maps: [],
-    lo: shardRange(s.data.size, s.shard)[0], chance: null, side: sideThreads(s),
+    lo: shardRange(s.data.size, s.shard)[0], chance: null,
   };
   const groups = perturbationGroups(s.perturbations, clean.data.length);
   // A group's perturbations and their predictions are made while the methods explain what comes
@@ -130,7 +126,7 @@ async function scoreBatch(s: StabilitySpec, b: CleanBatch, ctx: RunContext, tick
   const agreement = controlsOf(s) === 'chance' ? await agreementRows(s.methods.map((m) => m.method.name), clean.maps, clean.ids, clean.indices, s.reduce) : [];
   if (partners) {
     const partnerMaps = partners.input ? maps.map((a) => attributionRows(a, n, a.shape[0])) : [];
-    clean.chance = new ChanceScores({ row: partners.row, reason: partners.reason, maps: partnerMaps }, s.metrics, s.reduce, clean.side);
+    clean.chance = new ChanceScores({ row: partners.row, reason: partners.reason, maps: partnerMaps }, s.metrics, s.reduce, sideThreads(s));
   }
   for (let g = 0; g < groups.length; g++) {
     const prepared = await next!;
@@ -245,7 +241,7 @@ async function prepareGroup(s: StabilitySpec, group: PerturbationSpec[], clean: 
   const [n, c, h, w] = clean.shape, per = c * h * w;
   const all = new Float32Array(group.length * n * per);
   for (const [g, p] of group.entries()) {
-    const x2 = await phase('perturb', () => perturb({ data: clean.data, shape: clean.shape }, p, seedsFor(s.seed, clean.ids, p.id, 'perturb'), { threads: clean.side }));
+    const x2 = await phase('perturb', () => perturb({ data: clean.data, shape: clean.shape }, p, seedsFor(s.seed, clean.ids, p.id, 'perturb'), { threads: sideThreads(s) }));
     all.set(readTensor(x2) as Float32Array, g * n * per);
     x2.dispose();
   }
@@ -338,12 +334,12 @@ async function scorePerturbation(s: StabilitySpec, t: Twins, clean: Clean, k: nu
   const [, mc, mh, mw] = twin.shape, mapPer = mc * mh * mw;
   const shape: [number, number, number, number] = [t.keep.length, mc, mh, mw];
   const maps = twin.maps.subarray(first * mapPer, (first + t.keep.length) * mapPer);
-  const alignedT = await phase('align', () => align({ data: maps, shape }, p, { threads: clean.side }));
+  const alignedT = await phase('align', () => align({ data: maps, shape }, p, { threads: sideThreads(s) }));
   const aligned = readTensor(alignedT) as Float32Array;
   alignedT.dispose();
   const cleanMaps = rows(clean.maps[k].maps, mapPer, t.keep);
   const mask = validMask(p, mh, mw);
-  const scores = await phase('similarity', () => similarity({ data: cleanMaps, shape }, { data: aligned, shape }, { metrics: s.metrics, mask: { data: mask, shape: [mh, mw] }, reduce: s.reduce, threads: clean.side }));
+  const scores = await phase('similarity', () => similarity({ data: cleanMaps, shape }, { data: aligned, shape }, { metrics: s.metrics, mask: { data: mask, shape: [mh, mw] }, reduce: s.reduce, threads: sideThreads(s) }));
   const chance = clean.chance ? await phase('chance', () => clean.chance!.of(k, clean.maps[k], mask, mh, mw)) : null;
   t.keep.forEach((i, j) => {
     const row = pairBase(t, clean, i, m.method.name);
