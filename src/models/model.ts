@@ -30,6 +30,11 @@ export interface Model {
    * an adapter that runs elsewhere (onnxruntime's worker thread) may move it there, not copy it.
    */
   predict(data: Float32Array, shape: readonly number[], handOver?: boolean): Promise<Logits>;
+  /**
+   * Sessions open for forward calls times seconds, summed since load, where the model may run
+   * more than one forward call at a time (an ONNX session with spares); null or absent otherwise.
+   */
+  sessionSeconds?(): number | null;
   dispose(): void;
 }
 

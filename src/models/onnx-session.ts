@@ -86,6 +86,11 @@ export class OnnxSession {
     });
   }
 
+  /** Calls made and not yet answered. */
+  get waiting(): number {
+    return this.pending.size;
+  }
+
   /** Releases the session (calls already made are answered first); the worker ends when it has. */
   release(): void {
     if (this.ended) return;

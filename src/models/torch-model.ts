@@ -78,11 +78,31 @@ export class TorchModel implements Model {
     }
     if ('reason' in found) m.twinReason = found.reason;
     else {
-      m.twin = await OnnxModel.load(found.path, { device, threads: twinThreads, mean, std });
+      // Split, the twin also holds a spare session for LibTorch's share of the cores, to take
+      // calls while LibTorch has none to make (lendToTwin).
+      m.twin = await OnnxModel.load(found.path, { device, threads: twinThreads, mean, std, spares: split ? 1 : 0 });
       m.forwardBackend = 'onnxruntime';
       m.twinReason = `using ${found.path}`;
     }
     return m;
+  }
+
+  /**
+   * Whether LibTorch's share of the cores goes to the twin's spare session: while a stability run's
+   * gradient methods are done and its forward-only ones still run (none without a spare).
+   */
+  lendToTwin(lend: boolean): void {
+    this.twin?.setOpen(lend);
+  }
+
+  /** The twin's spare sessions (lendToTwin); 0 without a twin. */
+  get twinSpares(): number {
+    return this.twin?.spares ?? 0;
+  }
+
+  /** The twin's sessions open times seconds so far (OnnxModel.sessionSeconds); null without a twin. */
+  sessionSeconds(): number | null {
+    return this.twin ? this.twin.sessionSeconds() : null;
   }
 
   /** Logits of a native batch, by LibTorch (the black-box methods' entry point when there is no twin). */

@@ -14,14 +14,20 @@ import type { AttributionInput, RunContext } from '../methods/types.js';
 import type { Model } from '../models/model.js';
 import { transferred } from '../native.js';
 
+/** Methods run side by side; `borrows`: the lane takes the others' cores once they are done (its passes may then use more than its share). */
+export interface Lane { methods: string[]; borrows: boolean }
+
 export interface PhaseStat { wall_s: number; user_s: number; system_s: number; calls: number; forward_passes: number; backward_passes: number }
 
 export interface ProfileReport {
   wall_s: number;
   user_s: number;
   system_s: number;
-  /** Per phase; those that make passes also their own limit and fraction of it. */
-  phases: Record<string, PhaseStat & { limit_s?: number; fraction_of_limit?: number }>;
+  /**
+   * Per phase; those that make passes also their own limit and fraction of it, and forward ones
+   * that had spare sessions open for part of their time the sessions they had on average.
+   */
+  phases: Record<string, PhaseStat & { limit_s?: number; fraction_of_limit?: number; sessions?: number }>;
   /** Bytes copied from JavaScript into native tensors and back. */
   bytes_to_native: number;
   bytes_from_native: number;
@@ -57,18 +63,25 @@ export class Profile {
    * and each layer method by name (its backward stops at its layer).
    */
   private readonly seen = new Map<string, number>();
+  /**
+   * The model's forward sessions open times seconds during each phase (Model.sessionSeconds), where
+   * it can run several forward calls at once: a phase's share of the cores may then be more than one lane's.
+   */
+  private readonly sessionSpans = new Map<string, number>();
+  private sessionClock: () => number | null = () => null;
 
   /** fn timed as phase `name`; `done` gets the seconds it took (the ones the phase counts) and its result. */
   async time<T>(name: string, fn: () => Promise<T>, done?: (seconds: number, result: T) => void): Promise<T> {
-    const t = performance.now(), c = process.cpuUsage();
+    const t = performance.now(), c = process.cpuUsage(), open = this.sessionClock();
     let seconds = 0;
     let result: T;
     try {
       result = await fn();
     } finally {
-      const d = process.cpuUsage(c), p = this.stat(name);
+      const d = process.cpuUsage(c), p = this.stat(name), closed = this.sessionClock();
       seconds = (performance.now() - t) / 1000;
       p.wall_s += seconds; p.user_s += d.user / 1e6; p.system_s += d.system / 1e6; p.calls++;
+      if (open !== null && closed !== null) this.sessionSpans.set(name, (this.sessionSpans.get(name) ?? 0) + closed - open);
     }
     done?.(seconds, result);
     return result;
@@ -95,9 +108,10 @@ export class Profile {
    * each of `layerMethods` (Grad-CAM: a backward that stops at its layer, cheaper than a full one)
    * at its own best per-row time. Methods in `lanes` ran side by side (each backend on its share
    * of the cores, as the row times were measured), so the limit takes the busiest lane's passes,
-   * not their sum.
+   * not their sum; where a lane borrows the others' cores once they are done, the lanes' passes
+   * shared out evenly over all their cores, if that is more than each lane that does not borrow.
    */
-  async report(model: Model, sample: AttributionInput | null, saliency: ConfiguredMethod | null, ctx: RunContext, lanes: string[][] = [], layerMethods: ConfiguredMethod[] = []): Promise<ProfileReport> {
+  async report(model: Model, sample: AttributionInput | null, saliency: ConfiguredMethod | null, ctx: RunContext, lanes: Lane[] = [], layerMethods: ConfiguredMethod[] = []): Promise<ProfileReport> {
     const wall = (performance.now() - this.t0) / 1000, cpu = process.cpuUsage(this.cpu0);
     // The run's copies, before the limit's own calls make more.
     const bytes = { toNative: transferred.toNative - this.bytes0.toNative, fromNative: transferred.fromNative - this.bytes0.fromNative };
@@ -111,11 +125,20 @@ export class Profile {
       : p.forward_passes * forward! + p.backward_passes * Math.max((forwardBackward ?? forward!) - forward!, 0));
     const backward = [...this.phases].some(([n, p]) => p.backward_passes > 0 && own.get(n) == null);
     const measured = forward !== null && (!backward || forwardBackward !== null);
-    const phases = Object.fromEntries([...this.phases].map(([n, p]) => [n, measured && p.forward_passes + p.backward_passes > 0
-      ? { ...p, limit_s: seconds(n, p), fraction_of_limit: seconds(n, p) / p.wall_s } : { ...p }]));
-    const inLane = new Set(lanes.length > 1 ? lanes.flat() : []);
+    // A forward phase that had more than one session open for part of its time had that many
+    // lanes' cores: its limit is its passes shared out over them.
+    const sessions = (n: string, p: PhaseStat) => (p.backward_passes > 0 ? 1 : Math.max(1, (this.sessionSpans.get(n) ?? 0) / p.wall_s));
+    const phases = Object.fromEntries([...this.phases].map(([n, p]) => {
+      if (!measured || p.forward_passes + p.backward_passes === 0) return [n, { ...p }];
+      const limit = seconds(n, p) / sessions(n, p);
+      return [n, { ...p, ...(sessions(n, p) > 1 ? { sessions: sessions(n, p) } : {}), limit_s: limit, fraction_of_limit: limit / p.wall_s }];
+    }));
+    const side = lanes.length > 1 ? lanes : [];
+    const inLane = new Set(side.flatMap((l) => l.methods));
     const outside = [...this.phases].filter(([n]) => !inLane.has(n)).reduce((a, [n, p]) => a + seconds(n, p), 0);
-    const busiest = Math.max(0, ...(lanes.length > 1 ? lanes : []).map((l) => l.reduce((a, n) => a + (this.phases.has(n) ? seconds(n, this.phases.get(n)!) : 0), 0)));
+    const laneSeconds = side.map((l) => l.methods.reduce((a, n) => a + (this.phases.has(n) ? seconds(n, this.phases.get(n)!) : 0), 0));
+    const bound = side.some((l) => l.borrows) ? laneSeconds.reduce((a, b) => a + b, 0) / side.length : 0;
+    const busiest = Math.max(bound, ...laneSeconds.filter((_, i) => !side[i].borrows));
     const limit = measured ? outside + busiest : null;
     return {
       wall_s: wall, user_s: cpu.user / 1e6, system_s: cpu.system / 1e6, phases,
@@ -131,6 +154,7 @@ export class Profile {
    */
   static async around<T>(model: Model, methods: ConfiguredMethod[], body: (methods: ConfiguredMethod[]) => Promise<T>): Promise<{ result: T; profile: Profile }> {
     const profile = new Profile();
+    profile.sessionClock = () => model.sessionSeconds?.() ?? null;
     const predict = model.predict;
     // A forward-only method predicts through the model too: its passes are the method's own cost.
     // Methods get the model with its own predict (an object over it, so instanceof and every

@@ -12,7 +12,7 @@ import { parseWith } from '../config/validate.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { configure } from '../methods/registry.js';
 import { TorchModel } from '../models/torch-model.js';
-import { phase, Profile, type ProfileReport } from './profile.js';
+import { phase, Profile, type Lane, type ProfileReport } from './profile.js';
 import type { Batch, Dataset } from '../data/index.js';
 import type { ConfiguredMethod } from '../methods/registry.js';
 import type { AttributionInput, RunContext } from '../methods/types.js';
@@ -88,7 +88,7 @@ export interface RunKind<S extends RunBase> extends StoredKind {
   failed(s: S, sample: SampleRef, reason: string): ResultRows;
   score(s: S, b: CleanBatch, ctx: RunContext, tick: Tick): Promise<ResultRows>;
   /** Methods the kind runs side by side, by name (--profile: the lanes' passes overlap in time). */
-  lanes?(s: S): string[][];
+  lanes?(s: S): Lane[];
   /** Runs after the last batch (also when nothing was left to do), e.g. dataset-level metrics. */
   finish?(s: S, run: RunFile): Promise<void>;
 }

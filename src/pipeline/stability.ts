@@ -78,7 +78,10 @@ export const stabilityKind: RunKind<StabilitySpec> = {
   report: async (f, c, path, extra) => writeReport(f, await summarise(f, Number(c.seed ?? 0), String(c.filter ?? 'top1')), path, extra?.sanity),
   failed: (s, ref, reason) => ({ pairs: errorPairs(s, ref, reason) }),
   score: scoreBatch,
-  lanes: (s) => methodLanes(s).map((lane) => lane.map((m) => m.method.name)),
+  // The forward lane takes the gradient lane's cores once that is done, where the twin has a spare session.
+  lanes: (s) => methodLanes(s).map((lane, i) => ({
+    methods: lane.map((m) => m.method.name), borrows: i > 0 && s.model instanceof TorchModel && s.model.twinSpares > 0,
+  })),
 };
 
 const controlsOf = (s: StabilitySpec): Controls => s.controls ?? ControlsOption.parse(undefined);
@@ -217,15 +220,23 @@ async function eachMethod<T, U = T>(
   then: (r: T, k: number) => Promise<U> = async (r) => r as unknown as U, laneDone?: () => void,
 ): Promise<U[]> {
   const lanes = methodLanes(s);
+  // Once the gradient lane (the first of two) is done, its cores take the forward lane's calls
+  // too (the twin's spare session), until this call ends.
+  const lend = (on: boolean) => { if (lanes.length > 1 && s.model instanceof TorchModel) s.model.lendToTwin(on); };
   const out: Promise<U>[] = [];
-  const settled = await Promise.allSettled(lanes.map(async (lane) => {
-    for (const m of lane) {
-      const k = s.methods.indexOf(m);
-      // `then` (scoring the maps) runs beside the lane's next method, not in front of it.
-      out[k] = settledLater(then(await fn(m, k), k));
+  const settled = await Promise.allSettled(lanes.map(async (lane, i) => {
+    try {
+      for (const m of lane) {
+        const k = s.methods.indexOf(m);
+        // `then` (scoring the maps) runs beside the lane's next method, not in front of it.
+        out[k] = settledLater(then(await fn(m, k), k));
+      }
+    } finally {
+      if (i === 0) lend(true);
     }
     laneDone?.();
   }));
+  lend(false);
   for (const r of settled) if (r.status === 'rejected') throw r.reason;
   return Promise.all(out);
 }

@@ -9,6 +9,11 @@ import { findForwardTwin, writeForwardTwin } from '../../src/models/forward-twin
 import { UserError } from '../../src/errors.js';
 import { cli, fixture, maxDiff, reference, tempDir, throwsWith } from '../helpers.js';
 import { RunFile } from '../../src/store/run-file.js';
+import { openDataset } from '../../src/data/index.js';
+import { configure } from '../../src/methods/registry.js';
+import { presetValues } from '../../src/config/presets.js';
+import { parsePerturbations } from '../../src/perturb/index.js';
+import { runStability } from '../../src/pipeline/stability.js';
 
 const SHAPE: [number, number, number] = [1, 28, 28];
 
@@ -94,6 +99,25 @@ test('stability lanes: forward-only and gradient methods side by side give the r
   assert.ok(both.occlusion.includes('"kept"'));
   assert.is(both.saliency, await rowsOf('saliency', 'saliency'));
   assert.is(both.occlusion, await rowsOf('occlusion', 'occlusion'));
+});
+
+test('profiled lanes: the forward lane takes the gradient lane\'s cores once that is done, and the limit shares the passes out over both', async () => {
+  const { pt } = await withTwin();
+  const model = await TorchModel.load(pt, { threads: 2, splitThreads: true });
+  assert.is(model.twinSpares, 1);
+  const { metrics, reduce } = presetValues('default');
+  const r = await runStability({
+    model, data: await openDataset('synthetic:12:1x28x28:10'), methods: ['saliency', 'occlusion'].map((name) => configure({ name })),
+    perturbations: parsePerturbations('rotate:10,brightness:1.5'), metrics, reduce, filter: { kind: 'none' }, controls: 'none',
+    seed: 0, batchSize: 12, gallery: 0, out: join(tempDir('lanes-profile'), 'run.duckdb'), profile: true,
+  });
+  const p = r.profile!, raw = (n: string) => p.phases[n].limit_s! * (p.phases[n].sessions ?? 1);
+  // Saliency is over long before occlusion: occlusion has the spare session for part of its time.
+  assert.ok(p.phases.occlusion.sessions! > 1 && p.phases.occlusion.sessions! <= 2, `occlusion's sessions ${p.phases.occlusion.sessions}`);
+  assert.is(p.phases.saliency.sessions, undefined);
+  const g = raw('saliency'), f = raw('occlusion'), outside = raw('predict');
+  assert.ok(Math.abs(p.limit_s! - (outside + Math.max(g, (g + f) / 2))) < 1e-9, `limit ${p.limit_s} vs ${outside} + max(${g}, (${g} + ${f}) / 2)`);
+  for (const m of ['saliency', 'occlusion']) assert.ok(p.phases[m].fraction_of_limit! <= 1 + 1e-9, `${m}: ${p.phases[m].fraction_of_limit}`);
 });
 
 test.run();

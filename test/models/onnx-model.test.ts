@@ -1,8 +1,9 @@
 /** OnnxModel (onnxruntime-node) against the reference logits. */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { OnnxModel, argmax, loadModel } from '../../src/models/index.js';
+import { OnnxModel, argmax, loadModel, type Logits } from '../../src/models/index.js';
 import { OnnxSession } from '../../src/models/onnx-session.js';
+import { performance } from 'node:perf_hooks';
 import { maxDiff, reference, throwsWith } from '../helpers.js';
 
 test('ONNX reference CNN: logits of the 16 reference images within 1e-5', async () => {
@@ -43,6 +44,37 @@ test('calls in flight at once each get their own logits, the same as one at a ti
     assert.is(inputs[i].length, 10 * per);  // not moved to the worker
   }
   assert.ok(maxDiff(together[0].data, together[1].data) > 1e-3);
+  m.dispose();
+  await throwsWith(m.predict(x, [16, 1, 28, 28]), Error, 'released');
+});
+
+test('a spare session takes calls only while open, each call the logits of one session alone; its time is counted', async () => {
+  const m = await OnnxModel.load(reference.onnx(), { threads: 1, spares: 1 });
+  assert.is(m.spares, 1);
+  const x = reference.images(), per = 28 * 28;
+  const inputs = Array.from({ length: 6 }, (_, i) => x.subarray(i * per, (i + 10) * per).map((v) => v * (1 + i / 10)));
+  const alone: Logits[] = [];
+  for (const d of inputs) alone.push(await m.predict(d, [10, 1, 28, 28]));
+  const sessions = (m as unknown as { sessions: OnnxSession[] }).sessions;
+  const waiting = async (open: boolean) => {
+    m.setOpen(open);
+    const calls = inputs.map((d) => m.predict(d, [10, 1, 28, 28]));
+    const seen = sessions.map((s) => s.waiting);
+    const got = await Promise.all(calls);
+    got.forEach((g, i) => assert.ok(maxDiff(g.data, alone[i].data) === 0, `open ${open}, batch ${i}`));
+    return seen;
+  };
+  assert.equal(await waiting(false), [6, 0]);
+  assert.equal(await waiting(true), [3, 3]);
+  // Session-seconds: one session's time while closed, two sessions' while open.
+  const span = async (open: boolean) => {
+    m.setOpen(open);
+    const t = performance.now(), s0 = m.sessionSeconds();
+    await new Promise((r) => setTimeout(r, 40));
+    return (m.sessionSeconds() - s0) / ((performance.now() - t) / 1000);
+  };
+  const [closed, open] = [await span(false), await span(true)];
+  assert.ok(Math.abs(closed - 1) < 0.05 && Math.abs(open - 2) < 0.1, `closed ${closed}, open ${open}`);
   m.dispose();
   await throwsWith(m.predict(x, [16, 1, 28, 28]), Error, 'released');
 });
