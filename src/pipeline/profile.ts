@@ -130,8 +130,8 @@ export class Profile {
     const sessions = (n: string, p: PhaseStat) => (p.backward_passes > 0 ? 1 : Math.max(1, (this.sessionSpans.get(n) ?? 0) / p.wall_s));
     const phases = Object.fromEntries([...this.phases].map(([n, p]) => {
       if (!measured || p.forward_passes + p.backward_passes === 0) return [n, { ...p }];
-      const limit = seconds(n, p) / sessions(n, p);
-      return [n, { ...p, ...(sessions(n, p) > 1 ? { sessions: sessions(n, p) } : {}), limit_s: limit, fraction_of_limit: limit / p.wall_s }];
+      const open = sessions(n, p), limit = seconds(n, p) / open;
+      return [n, { ...p, ...(open > 1 ? { sessions: open } : {}), limit_s: limit, fraction_of_limit: limit / p.wall_s }];
     }));
     const side = lanes.length > 1 ? lanes : [];
     const inLane = new Set(side.flatMap((l) => l.methods));
