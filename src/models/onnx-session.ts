@@ -6,6 +6,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { InferenceSession } from 'onnxruntime-node';
+import { giveFloats, takeFloats } from '../util/float-pool.js';
 
 /** What the worker is started with. */
 export interface SessionSetup { path: string; options: InferenceSession.SessionOptions }
@@ -17,7 +18,7 @@ export type SessionRequest =
 export type SessionReply =
   | { kind: 'ready'; inputDims: (number | string)[] | null }
   | { kind: 'failed'; error: string }
-  | { kind: 'result'; id: number; data: Float32Array; dims: number[] }
+  | { kind: 'result'; id: number; data: Float32Array; dims: number[]; input: Float32Array }
   | { kind: 'error'; id: number; error: string };
 
 export interface SessionOutput { data: Float32Array; dims: number[] }
@@ -40,7 +41,10 @@ export class OnnxSession {
       const p = this.pending.get(m.id);
       this.pending.delete(m.id);
       if (this.pending.size === 0) worker.unref();
-      if (m.kind === 'result') p?.resolve({ data: m.data, dims: m.dims });
+      if (m.kind === 'result') {
+        giveFloats(m.input);
+        p?.resolve({ data: m.data, dims: m.dims });
+      }
       else p?.reject(new Error(m.error));
     });
     const stop = (e: Error) => {
@@ -72,12 +76,14 @@ export class OnnxSession {
   /**
    * The first output for `data` as the first input. `data` is copied to the worker (it stays the
    * caller's), unless `handOver`: then its buffer moves there, and the caller must not use it
-   * again (where it is a fresh array made for this call).
+   * again (where it is a fresh array made for this call). What was sent comes back with the
+   * output, for the float pool.
    */
   run(data: Float32Array, dims: readonly number[], handOver = false): Promise<SessionOutput> {
     if (this.ended) return Promise.reject(this.ended);
     const whole = handOver && data.byteOffset === 0 && data.byteLength === data.buffer.byteLength;
-    const sent = whole ? data : data.slice();
+    const sent = whole ? data : takeFloats(data.length);
+    if (sent !== data) sent.set(data);
     const id = this.next++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });

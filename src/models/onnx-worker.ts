@@ -40,7 +40,8 @@ async function handle(session: ort.InferenceSession, m: SessionRequest): Promise
     const out = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', m.data, m.dims) });
     const y = out[session.outputNames[0]];
     const data = Float32Array.from(y.data as Float32Array);
-    port.postMessage({ kind: 'result', id: m.id, data, dims: y.dims.map(Number) } satisfies SessionReply, [data.buffer]);
+    // The input goes back too, to be reused for a later call's (float-pool.ts).
+    port.postMessage({ kind: 'result', id: m.id, data, dims: y.dims.map(Number), input: m.data } satisfies SessionReply, [data.buffer, m.data.buffer as ArrayBuffer]);
   } catch (e) {
     port.postMessage({ kind: 'error', id: m.id, error: message(e) } satisfies SessionReply);
   }

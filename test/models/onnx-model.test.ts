@@ -3,6 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { OnnxModel, argmax, loadModel, type Logits } from '../../src/models/index.js';
 import { OnnxSession } from '../../src/models/onnx-session.js';
+import { takeFloats } from '../../src/util/float-pool.js';
 import { performance } from 'node:perf_hooks';
 import { maxDiff, reference, throwsWith } from '../helpers.js';
 
@@ -85,6 +86,23 @@ test('a call onnxruntime rejects fails with its message; the session goes on', a
   const ok = await s.run(reference.images(), [16, 1, 28, 28]);
   assert.equal(ok.dims, [16, 10]);
   assert.ok(maxDiff(ok.data, reference.logits()) < 1e-5);
+  s.release();
+});
+
+test('what a call sends comes back to the float pool, for a later call to reuse', async () => {
+  const s = await OnnxSession.create(reference.onnx(), { intraOpNumThreads: 1 });
+  const images = reference.images(), dims = [16, 1, 28, 28];
+  // Handed over: the array itself goes to the worker and back.
+  const sent = takeFloats(images.length);
+  sent.set(images);
+  assert.ok(maxDiff((await s.run(sent, dims, true)).data, reference.logits()) < 1e-5);
+  assert.is(sent.length, 0, 'moved to the worker');
+  assert.ok(maxDiff(takeFloats(images.length), images) === 0, 'the same values came back');
+  // Kept by the caller: the copy made for the call comes back.
+  const kept = images.map((v) => 1 - v);
+  await s.run(kept, dims);
+  assert.is(kept.length, images.length);
+  assert.ok(maxDiff(takeFloats(images.length), kept) === 0, 'the copy came back');
   s.release();
 });
 

@@ -10,6 +10,7 @@ import { UserError } from '../../errors.js';
 import type { Tensor } from '../../native.js';
 import { checkInputShape, type Logits, type Model } from '../../models/model.js';
 import { TorchModel } from '../../models/torch-model.js';
+import { takeFloats } from '../../util/float-pool.js';
 import { kernels, nativeCall } from './kernels.js';
 
 /** keep masks [start, end) of the rows a source holds, and how to let go of them. */
@@ -125,7 +126,8 @@ export class Scorer {
         composite.dispose();
       }
     }
-    const into = new Float32Array(rows * c * h * w);
+    // Every value is written by the kernel; the array goes to the model's thread and back to the pool.
+    const into = takeFloats(rows * c * h * w);
     await nativeCall(() => kernels().composeMaskedInto(this.images, sample, chunk.keep, chunk.start, chunk.end, baseline, into));
     return await this.model.predict(into, shape, true);
   }
