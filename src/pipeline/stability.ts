@@ -212,8 +212,8 @@ export function hasBothLanes(methods: readonly ConfiguredMethod[]): boolean {
  * (LibTorch), each lane in method order: one backend's idle moments (its single-threaded kernels,
  * the hops between threads) are then the other's working time, and the CLI gives each backend
  * half the threads (LoadOptions.splitThreads). A method's maps do not depend on what runs beside
- * it. then(result, k), if given, takes each result as it comes, beside the lane's next method;
- * laneDone(), if given, is called as each lane ends.
+ * it. then(result, k), if given, takes each result as it comes, beside the lane's next method
+ * (before it, with two lanes); laneDone(), if given, is called as each lane ends.
  */
 async function eachMethod<T, U = T>(
   s: StabilitySpec, fn: (m: ConfiguredMethod, k: number) => Promise<T>,
@@ -228,8 +228,12 @@ async function eachMethod<T, U = T>(
     try {
       for (const m of lane) {
         const k = s.methods.indexOf(m);
-        // `then` (scoring the maps) runs beside the lane's next method, not in front of it.
-        out[k] = settledLater(then(await fn(m, k), k));
+        const scored = then(await fn(m, k), k);
+        // One lane: `then` (scoring the maps) runs beside the lane's next method, on a core its
+        // calls leave idle at times. Two lanes hold every core: there it would only take a share
+        // of one from the next method (Grad-CAM's whole call ran beside the scoring before it),
+        // so it comes first.
+        out[k] = settledLater(lanes.length > 1 ? Promise.resolve(await scored) : scored);
       }
     } finally {
       if (i === 0) lend(true);
