@@ -146,8 +146,23 @@ async function limitSample(s: RunBase): Promise<AttributionInput | null> {
   return null;
 }
 
+/**
+ * One saliency call on a blank image, made as a run that takes gradients opens: LibTorch's first
+ * backward pass sets itself up (the kernels for the model's shapes, autograd's state), a good part
+ * of the first gradient call's time on a small model. Started here, it overlaps opening the run
+ * file and reading the first batch. Its map is dropped, and so is a failure: the run's own calls
+ * would meet it again and report it.
+ */
+function warmUp(s: RunBase): Promise<void> {
+  if (!(s.model instanceof TorchModel) || !s.methods.some((m) => m.method.needs.includes('gradients'))) return Promise.resolve();
+  const saliency = configure({ name: 'saliency' }), shape = [1, ...s.data.shape] as [number, number, number, number];
+  const blank = { data: new Float32Array(shape[1] * shape[2] * shape[3]), shape, targets: new Int32Array(1), seeds: new Uint32Array(1) };
+  return phase('warm-up', () => saliency.method.run(s.model, blank, saliency.params, {})).then(() => {}, () => {});
+}
+
 async function loop<S extends RunBase>(kind: RunKind<S>, s: S): Promise<RunResult> {
   const t0 = performance.now();
+  const warm = warmUp(s);
   const run = await RunFile.open(s.out, kind.config(s));
   try {
     const [lo, hi] = shardRange(s.data.size, s.shard);
@@ -172,6 +187,7 @@ async function loop<S extends RunBase>(kind: RunKind<S>, s: S): Promise<RunResul
     await kind.finish?.(s, run);
     return { out: s.out, ...totals, resumedFrom, seconds: (performance.now() - t0) / 1000 };
   } finally {
+    await warm;
     run.close();
   }
 }

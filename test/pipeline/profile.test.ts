@@ -23,7 +23,9 @@ test('a profiled stability run: phases, passes counted once, a fraction of the p
     seed: 0, batchSize: 8, gallery: 0, out, profile: true,
   });
   const p = r.profile!;
-  for (const phase of ['decode', 'predict', 'saliency', 'occlusion', 'perturb', 'align', 'similarity', 'store']) assert.ok(p.phases[phase], `phase ${phase}`);
+  for (const phase of ['warm-up', 'decode', 'predict', 'saliency', 'occlusion', 'perturb', 'align', 'similarity', 'store']) assert.ok(p.phases[phase], `phase ${phase}`);
+  // The warm-up's blank image is not the run's work: no passes of its own, none in saliency's.
+  assert.is(p.phases['warm-up'].forward_passes + p.phases['warm-up'].backward_passes, 0);
   // 16 clean images and 32 twins (filter none: every twin is explained): one forward and one backward each for saliency.
   assert.is(p.phases.saliency.forward_passes, 48);
   assert.is(p.phases.saliency.backward_passes, 48);
