@@ -68,8 +68,8 @@ const BARE_SECONDS = 6;
  * What bare passes reach on this machine at this moment, by the profile's own measure: saliency
  * calls (LibTorch's lane) beside predictions (the twin's), each on 1024 tiled images in a loop for
  * BARE_SECONDS, their passes at the run's best row times (or their own, if those were faster) over
- * the wall time, lanes counted as the run's are. A run can come near this, not past it: the gap
- * is the run's own work between passes, the rest is the machine (two lanes sharing its caches
+ * the wall time, lanes counted as the run's are. A run comes near this at best (noise aside): the
+ * gap is the run's own work between passes, the rest is the machine (two lanes sharing its caches
  * and memory, calls slower than the best one).
  */
 async function barePasses(model: TorchModel, data: Dataset, p: ProfileReport) {
