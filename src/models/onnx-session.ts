@@ -83,7 +83,7 @@ export class OnnxSession {
     if (this.ended) return Promise.reject(this.ended);
     const whole = handOver && data.byteOffset === 0 && data.byteLength === data.buffer.byteLength;
     const sent = whole ? data : takeFloats(data.length);
-    if (sent !== data) sent.set(data);
+    if (!whole) sent.set(data);
     const id = this.next++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });

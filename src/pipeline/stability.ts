@@ -228,12 +228,12 @@ async function eachMethod<T, U = T>(
     try {
       for (const m of lane) {
         const k = s.methods.indexOf(m);
-        const scored = then(await fn(m, k), k);
+        out[k] = settledLater(then(await fn(m, k), k));
         // One lane: `then` (scoring the maps) runs beside the lane's next method, on a core its
         // calls leave idle at times. Two lanes hold every core: there it would only take a share
         // of one from the next method (Grad-CAM's whole call ran beside the scoring before it),
         // so it comes first.
-        out[k] = settledLater(lanes.length > 1 ? Promise.resolve(await scored) : scored);
+        if (lanes.length > 1) await out[k];
       }
     } finally {
       if (i === 0) lend(true);
